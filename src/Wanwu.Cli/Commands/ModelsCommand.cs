@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Wanwu.Models;
+
+namespace Wanwu.Cli.Commands;
+
+/// <summary><c>wanwu models</c>: list, fetch and inspect models.</summary>
+public static class ModelsCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("models", "List the built-in models; fetch or inspect one");
+        command.SetAction(_ =>
+        {
+            foreach (var m in BuiltinModels.All)
+            {
+                var cached = File.Exists(Path.Combine(ModelCache.ModelDir(null, m.Name), ModelCard.FileName));
+                Console.WriteLine($"{m.Name}{(m.Name == BuiltinModels.DefaultName ? " (default)" : "")}{(cached ? " [cached]" : "")}\n    {m.Description}");
+            }
+            return ExitCodes.Ok;
+        });
+
+        var name = new Argument<string>("name") { Description = "Built-in model name", DefaultValueFactory = _ => BuiltinModels.DefaultName };
+        var fetch = new Command("fetch", "Fetch and convert a built-in model into the cache") { name };
+        fetch.SetAction(parse =>
+        {
+            var n = parse.GetValue(name)!;
+            var model = BuiltinModels.Find(n) ?? throw new ModelLoadException($"'{n}' is not a built-in model ({string.Join(", ", BuiltinModels.All.Select(m => m.Name))})");
+            Console.WriteLine(BuiltinModels.Ensure(model, null, Console.Error));
+            return ExitCodes.Ok;
+        });
+        command.Add(fetch);
+
+        var path = new Argument<string>("model") { Description = "Built-in name, .onnx file or model folder" };
+        var inspect = new Command("inspect", "Show what wanwu understands of a model") { path };
+        inspect.SetAction(parse =>
+        {
+            var (onnx, dir) = ModelLoader.Locate(parse.GetValue(path)!, null, Console.Error);
+            using var session = Backends.OnnxBackend.OpenSession(onnx, 1);
+            var spec = ModelLoader.Describe(session, dir, Path.GetFileNameWithoutExtension(onnx));
+            Console.WriteLine($"model:   {spec.Name} ({spec.Task})\nfile:    {onnx}");
+            foreach (var (k, v) in session.InputMetadata) Console.WriteLine($"input:   {k} [{string.Join(",", v.Dimensions)}] {v.ElementType.Name}");
+            foreach (var (k, v) in session.OutputMetadata) Console.WriteLine($"output:  {k} [{string.Join(",", v.Dimensions)}] {v.ElementType.Name}");
+            Console.WriteLine($"preprocess: {spec.Layout} {spec.Dtype} {spec.Width}x{spec.Height} {spec.Resize}, pixel/{spec.PixelScale}, mean [{string.Join(",", spec.Mean)}], std [{string.Join(",", spec.Std)}]");
+            Console.WriteLine($"decoding: {spec.Output.Kind}");
+            var classes = ClassCount(session, spec);
+            var coverage = classes is null ? "" : spec.Labels.Count == classes ? $" (covers all {classes} outputs)" : $" (MISMATCH: the model has {classes} classes)";
+            Console.WriteLine($"labels:  {spec.Labels.Count}{coverage}");
+            for (var i = 0; i < Math.Min(5, spec.Labels.Count); i++) Console.WriteLine($"   {i}: {spec.Labels[i].Zh} / {spec.Labels[i].En}");
+            return ExitCodes.Ok;
+        });
+        command.Add(inspect);
+        return command;
+    }
+
+    private static int? ClassCount(Microsoft.ML.OnnxRuntime.InferenceSession session, ModelSpec spec)
+    {
+        var name = spec.Output.Scores ?? spec.Output.Heatmap ?? session.OutputMetadata.Keys.First();
+        return session.OutputMetadata.TryGetValue(name, out var meta) && meta.Dimensions[^1] > 0 ? meta.Dimensions[^1] : null;
+    }
+}

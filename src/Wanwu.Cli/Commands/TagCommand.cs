@@ -1,0 +1,78 @@
+using System.CommandLine;
+using Wanwu.Engine;
+using Wanwu.Models;
+using Wanwu.Sinks;
+
+namespace Wanwu.Cli.Commands;
+
+/// <summary><c>wanwu tag INPUTS -o OUT</c>: the main job.</summary>
+public static class TagCommand
+{
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "Folders (searched recursively), image files, or text files listing images", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "Built-in model name, .onnx file or model folder", DefaultValueFactory = _ => BuiltinModels.DefaultName };
+        var topK = new Option<int>("--top-k") { Description = "Labels kept per image", DefaultValueFactory = _ => 5 };
+        var batch = new Option<int>("--batch-size", "-b") { Description = "Images per inference call (0: the model's preferred size)" };
+        var threads = new Option<int>("--threads", "-j") { Description = "Parallel decoders (0: one per core)" };
+        var inferThreads = new Option<int>("--inference-threads") { Description = "ONNX Runtime threads per operator (0: automatic)" };
+        var format = new Option<string[]>("--format", "-f") { Description = "Output formats, comma-separated: jsonl, csv", AllowMultipleArgumentsPerToken = true };
+        var perImage = new Option<bool>("--per-image-json") { Description = "Also write one JSON file per image under json/" };
+        var score = new Option<float>("--score-threshold") { Description = "Detections below this score are dropped", DefaultValueFactory = _ => 0.3f };
+        var iou = new Option<float>("--iou-threshold") { Description = "NMS overlap threshold", DefaultValueFactory = _ => 0.45f };
+        var maxDet = new Option<int>("--max-detections") { Description = "Most objects kept per image", DefaultValueFactory = _ => 100 };
+        var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images whose header claims more pixels", DefaultValueFactory = _ => 400_000_000L };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output" };
+
+        var command = new Command("tag", "Tag images with Chinese labels")
+        {
+            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            HashSet<OutputFormat> formats;
+            try { formats = SinkFactory.ParseFormats(parse.GetValue(format) ?? []); }
+            catch (ArgumentException e) { throw new UsageException(e.Message); }
+            if (parse.GetValue(topK) < 1) throw new UsageException("--top-k must be at least 1");
+            var options = new TagOptions
+            {
+                Inputs = parse.GetValue(inputs)!,
+                OutputDir = parse.GetValue(output)!,
+                Model = parse.GetValue(model)!,
+                TopK = parse.GetValue(topK),
+                BatchSize = Math.Max(0, parse.GetValue(batch)),
+                DecodeThreads = Math.Max(0, parse.GetValue(threads)),
+                InferenceThreads = Math.Max(0, parse.GetValue(inferThreads)),
+                Formats = formats,
+                PerImageJson = parse.GetValue(perImage),
+                ScoreThreshold = parse.GetValue(score),
+                IouThreshold = parse.GetValue(iou),
+                MaxDetections = parse.GetValue(maxDet),
+                MaxPixels = parse.GetValue(maxPixels),
+            };
+            return await Run(options, parse.GetValue(quiet), ct);
+        });
+        return command;
+    }
+
+    public static async Task<int> Run(TagOptions options, bool quiet, CancellationToken ct)
+    {
+        var log = quiet ? null : Console.Error;
+        try
+        {
+            var summary = await ProgressDisplay.RunAsync(quiet, progress => TaggingEngine.RunAsync(options, progress, log, ct));
+            if (!quiet)
+            {
+                Console.Error.WriteLine($"{summary.Total} images ({summary.Failed} failed) in {summary.Seconds:0.0} s, {summary.ImagesPerSecond:0.0} img/s, model {summary.Model}, batch {summary.BatchSize}");
+            }
+            Console.WriteLine($"results: {Path.GetFullPath(Path.Combine(options.OutputDir, JsonlSink.FileName))}");
+            return ExitCodes.Ok;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine($"wanwu: interrupted; results so far are in {Path.GetFullPath(options.OutputDir)}");
+            return ExitCodes.Cancelled;
+        }
+    }
+}

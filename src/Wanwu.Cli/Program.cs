@@ -1,0 +1,11 @@
+using System.CommandLine;
+using Wanwu.Cli;
+using Wanwu.Cli.Commands;
+
+var root = new RootCommand("wanwu (万物): tag large sets of images with Chinese labels, fast.")
+{
+    TagCommand.Create(),
+    ModelsCommand.Create(),
+    DemoCommand.Create(),
+};
+return await Cli.InvokeAsync(root, args);

@@ -1,0 +1,13 @@
+using Wanwu.Decode;
+
+namespace Wanwu.Backends;
+
+/// <summary>Runs the model on a batch of decoded images. One instance per run: the model is loaded once.</summary>
+public interface IInferenceBackend : IDisposable
+{
+    /// <summary>Which execution provider runs the model, e.g. <c>CPUExecutionProvider</c>.</summary>
+    string ExecutionProvider { get; }
+
+    /// <summary>Outputs for the batch, in the model's output order; row i belongs to <c>images[i]</c>.</summary>
+    IReadOnlyList<OutputTensor> Run(IReadOnlyList<DecodedImage> images);
+}

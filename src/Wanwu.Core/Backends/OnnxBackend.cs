@@ -1,0 +1,127 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Wanwu.Decode;
+using Wanwu.Models;
+
+namespace Wanwu.Backends;
+
+/// <summary>ONNX Runtime inference: one session for the whole run, batches copied once into a pinned input tensor.</summary>
+public sealed class OnnxBackend : IInferenceBackend
+{
+    private readonly InferenceSession _session;
+    private readonly InputEncoder _encoder;
+    private readonly string[] _outputNames;
+    private readonly RunOptions _runOptions = new();
+
+    /// <summary>Opens <paramref name="modelPath"/> with ONNX Runtime on the CPU.</summary>
+    public OnnxBackend(string modelPath, ModelSpec spec, int intraOpThreads)
+    {
+        _session = OpenSession(modelPath, intraOpThreads);
+        _encoder = new InputEncoder(spec);
+        _outputNames = _session.OutputMetadata.Keys.ToArray();
+    }
+
+    /// <summary>Opens a session, turning ONNX Runtime's failures into a message about the model file.</summary>
+    public static InferenceSession OpenSession(string modelPath, int intraOpThreads = 0)
+    {
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        if (intraOpThreads > 0) options.IntraOpNumThreads = intraOpThreads;
+        options.InterOpNumThreads = 1;
+        try
+        {
+            return new InferenceSession(modelPath, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelLoadException($"ONNX Runtime cannot load '{modelPath}': {e.Message}", e);
+        }
+    }
+
+    public string ExecutionProvider => "CPUExecutionProvider";
+
+    public IReadOnlyList<OutputTensor> Run(IReadOnlyList<DecodedImage> images)
+    {
+        var spec = _encoder.Spec;
+        var chunk = spec.FixedBatch ?? images.Count;
+        var parts = new List<IReadOnlyList<OutputTensor>>();
+        for (var start = 0; start < images.Count; start += chunk)
+            parts.Add(RunChunk(images.Skip(start).Take(chunk).ToList(), chunk));
+        return parts.Count == 1 ? parts[0] : Concat(parts, images.Count);
+    }
+
+    private IReadOnlyList<OutputTensor> RunChunk(IReadOnlyList<DecodedImage> images, int batch)
+    {
+        var spec = _encoder.Spec;
+        long[] shape = spec.Layout == InputLayout.Nhwc ? [batch, spec.Height, spec.Width, 3] : [batch, 3, spec.Height, spec.Width];
+        var per = _encoder.ElementsPerImage;
+        using var input = spec.Dtype switch
+        {
+            InputDtype.Uint8 => Fill<byte>(images, batch, per, shape, (img, span) => _encoder.Encode(img, span)),
+            InputDtype.Float32 => Fill<float>(images, batch, per, shape, (img, span) => _encoder.Encode(img, span)),
+            _ => Fill<Float16>(images, batch, per, shape, (img, span) =>
+            {
+                var tmp = new float[per];
+                _encoder.Encode(img, tmp);
+                for (var i = 0; i < per; i++) span[i] = (Float16)tmp[i];
+            }),
+        };
+        using var results = _session.Run(_runOptions, [spec.InputName], [input], _outputNames);
+        var outputs = new List<OutputTensor>(_outputNames.Length);
+        for (var o = 0; o < _outputNames.Length; o++)
+        {
+            var info = results[o].GetTensorTypeAndShape();
+            var dims = info.Shape.Select(d => (int)d).ToArray();
+            // A fixed-batch model was padded: keep only the rows of real images.
+            var rows = images.Count;
+            var rowLen = dims.Length == 0 ? 1 : (int)(info.ElementCount / Math.Max(1, dims[0]));
+            var data = ToFloats(results[o], info.ElementDataType, rows * rowLen);
+            if (dims.Length > 0) dims[0] = rows;
+            outputs.Add(new OutputTensor(_outputNames[o], dims, data));
+        }
+        return outputs;
+    }
+
+    private static OrtValue Fill<T>(IReadOnlyList<DecodedImage> images, int batch, int per, long[] shape, SpanAction<T> encode) where T : unmanaged
+    {
+        var buffer = new T[batch * per];
+        for (var i = 0; i < images.Count; i++) encode(images[i], buffer.AsSpan(i * per, per));
+        return OrtValue.CreateTensorValueFromMemory(buffer, shape);
+    }
+
+    private delegate void SpanAction<T>(DecodedImage image, Span<T> dest);
+
+    private static float[] ToFloats(OrtValue value, TensorElementType type, int count)
+    {
+        var result = new float[count];
+        switch (type)
+        {
+            case TensorElementType.Float: value.GetTensorDataAsSpan<float>()[..count].CopyTo(result); break;
+            case TensorElementType.UInt8: { var s = value.GetTensorDataAsSpan<byte>(); for (var i = 0; i < count; i++) result[i] = s[i]; break; }
+            case TensorElementType.Int8: { var s = value.GetTensorDataAsSpan<sbyte>(); for (var i = 0; i < count; i++) result[i] = s[i]; break; }
+            case TensorElementType.Float16: { var s = value.GetTensorDataAsSpan<Float16>(); for (var i = 0; i < count; i++) result[i] = (float)s[i]; break; }
+            case TensorElementType.Int64: { var s = value.GetTensorDataAsSpan<long>(); for (var i = 0; i < count; i++) result[i] = s[i]; break; }
+            case TensorElementType.Int32: { var s = value.GetTensorDataAsSpan<int>(); for (var i = 0; i < count; i++) result[i] = s[i]; break; }
+            default: throw new ModelLoadException($"model output of type {type} is not supported");
+        }
+        return result;
+    }
+
+    private static IReadOnlyList<OutputTensor> Concat(List<IReadOnlyList<OutputTensor>> parts, int total) =>
+        Enumerable.Range(0, parts[0].Count).Select(o =>
+        {
+            var first = parts[0][o];
+            var dims = (int[])first.Shape.Clone();
+            dims[0] = total;
+            return new OutputTensor(first.Name, dims, parts.SelectMany(p => p[o].Data).ToArray());
+        }).ToList();
+
+    public void Dispose()
+    {
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+}

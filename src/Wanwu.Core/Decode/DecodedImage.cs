@@ -1,0 +1,13 @@
+using Wanwu.Sources;
+
+namespace Wanwu.Decode;
+
+/// <summary>An image decoded to 8-bit RGB at the model's input size, with what is needed to map results back.</summary>
+/// <param name="Item">Where it came from.</param>
+/// <param name="Pixels">Interleaved RGB bytes, row-major, <c>Width*Height*3</c> long.</param>
+/// <param name="Width">Width of <paramref name="Pixels"/>.</param>
+/// <param name="Height">Height of <paramref name="Pixels"/>.</param>
+/// <param name="OriginalWidth">Width of the original image after EXIF rotation.</param>
+/// <param name="OriginalHeight">Height of the original image after EXIF rotation.</param>
+/// <param name="Geometry">Maps model pixels back to original pixels.</param>
+public sealed record DecodedImage(InputItem Item, byte[] Pixels, int Width, int Height, int OriginalWidth, int OriginalHeight, Geometry Geometry);

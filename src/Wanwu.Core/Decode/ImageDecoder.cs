@@ -1,0 +1,135 @@
+using NetVips;
+using Wanwu.Sources;
+
+namespace Wanwu.Decode;
+
+/// <summary>Decodes one image with libvips: shrink-on-load, EXIF rotation, any colour space to 8-bit sRGB, alpha on white.</summary>
+public sealed class ImageDecoder
+{
+    private static readonly double[] White = [255, 255, 255];
+
+    static ImageDecoder()
+    {
+        // wanwu parallelises across images, so each libvips operation runs single-threaded and nothing is cached:
+        // a run over a million files must not keep any of them alive.
+        NetVips.NetVips.Concurrency = 1;
+        Cache.Max = 0;
+        Cache.MaxFiles = 0;
+        Cache.MaxMem = 0;
+    }
+
+    private readonly PreprocessSpec _spec;
+    private readonly long _maxPixels;
+
+    public ImageDecoder(PreprocessSpec spec, long maxPixels)
+    {
+        _spec = spec;
+        _maxPixels = maxPixels;
+    }
+
+    /// <summary>Decodes <paramref name="item"/>; throws <see cref="ImageException"/> for anything that is not a usable image.</summary>
+    public DecodedImage Decode(InputItem item)
+    {
+        try
+        {
+            return DecodeCore(item);
+        }
+        catch (VipsException e)
+        {
+            throw new ImageException("decode_error", OneLine(e.Message));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageException("read_error", OneLine(e.Message));
+        }
+    }
+
+    private DecodedImage DecodeCore(InputItem item)
+    {
+        var info = new FileInfo(item.FullPath);
+        if (!info.Exists) throw new ImageException("not_found", $"file not found: {item.FullPath}");
+        if (info.Length == 0) throw new ImageException("empty_file", "file is empty");
+
+        int origW, origH;
+        using (var header = Image.NewFromFile(item.FullPath, access: Enums.Access.Sequential))
+        {
+            (origW, origH) = (header.Width, header.PageHeight);
+            if ((long)origW * origH > _maxPixels)
+                throw new ImageException("too_large", $"image claims {origW}x{origH} pixels, over the limit of {_maxPixels} pixels (raise it with --max-pixels)");
+            if (header.GetTypeOf("orientation") != 0 && header.Get("orientation") is int o && o >= 5)
+                (origW, origH) = (origH, origW);
+        }
+
+        var (w, h) = (_spec.Width, _spec.Height);
+        Image image;
+        Geometry geometry;
+        switch (_spec.Mode)
+        {
+            case ResizeMode.Stretch:
+                image = Image.Thumbnail(item.FullPath, w, height: h, size: Enums.Size.Force);
+                geometry = new Geometry((double)w / origW, (double)h / origH, 0, 0);
+                break;
+            case ResizeMode.CenterCrop:
+            {
+                var scale = Math.Max(w, h) / _spec.CropFraction / Math.Min(origW, origH);
+                var (rw, rh) = (Math.Max(w, (int)Math.Round(origW * scale)), Math.Max(h, (int)Math.Round(origH * scale)));
+                using var resized = Image.Thumbnail(item.FullPath, rw, height: rh, size: Enums.Size.Force);
+                var (left, top) = ((rw - w) / 2, (rh - h) / 2);
+                image = resized.Crop(left, top, w, h);
+                geometry = new Geometry((double)rw / origW, (double)rh / origH, -left, -top);
+                break;
+            }
+            case ResizeMode.Letterbox:
+            {
+                var scale = Math.Min((double)w / origW, (double)h / origH);
+                var (rw, rh) = (Math.Max(1, (int)Math.Round(origW * scale)), Math.Max(1, (int)Math.Round(origH * scale)));
+                using var thumb = Image.Thumbnail(item.FullPath, rw, height: rh, size: Enums.Size.Force);
+                using var resized = ToRgb8(thumb);
+                var (left, top) = ((w - rw) / 2, (h - rh) / 2);
+                var pad = (double)_spec.PadValue;
+                image = resized.Embed(left, top, w, h, extend: Enums.Extend.Background, background: [pad, pad, pad]);
+                geometry = new Geometry((double)rw / origW, (double)rh / origH, left, top);
+                break;
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(_spec), _spec.Mode, "unknown resize mode");
+        }
+
+        using (image)
+        using (var rgb = ToRgb8(image))
+        {
+            if (rgb.Width != w || rgb.Height != h)
+                throw new ImageException("decode_error", $"decoder produced {rgb.Width}x{rgb.Height}, expected {w}x{h}");
+            return new DecodedImage(item, rgb.WriteToMemory<byte>(), w, h, origW, origH, geometry);
+        }
+    }
+
+    /// <summary>Any interpretation and depth to 3-band 8-bit sRGB, transparency composited on white.</summary>
+    private static Image ToRgb8(Image image)
+    {
+        var current = image;
+        Image Step(Image next)
+        {
+            if (!ReferenceEquals(current, image)) current.Dispose();
+            return current = next;
+        }
+
+        if (current.Interpretation != Enums.Interpretation.Srgb) Step(current.Colourspace(Enums.Interpretation.Srgb));
+        if (current.HasAlpha()) Step(current.Flatten(background: White));
+        if (current.Format != Enums.BandFormat.Uchar) Step(current.Cast(Enums.BandFormat.Uchar));
+        if (current.Bands > 3) Step(current.ExtractBand(0, n: 3));
+        if (current.Bands == 1) Step(current.Bandjoin(current, current));
+        if (ReferenceEquals(current, image)) current = image.Copy();
+        return current;
+    }
+
+    /// <summary>libvips reports "unable to call X" then the real causes; keep the causes, on one line.</summary>
+    internal static string OneLine(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => !l.StartsWith("unable to call", StringComparison.Ordinal))
+            .Distinct()
+            .ToArray();
+        return lines.Length == 0 ? "unreadable image" : string.Join("; ", lines);
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Wanwu.Engine;
+
+/// <summary>summary.json: what a run did, for people and for scripts.</summary>
+public sealed record RunSummary
+{
+    public const string FileName = "summary.json";
+
+    public required long Total { get; init; }
+    public required long Ok { get; init; }
+    public required long Failed { get; init; }
+    public required double Seconds { get; init; }
+    public required double ImagesPerSecond { get; init; }
+    public required string Model { get; init; }
+    public required string ModelPath { get; init; }
+    public required string Task { get; init; }
+    public required string ExecutionProvider { get; init; }
+    public required int BatchSize { get; init; }
+    public required int DecodeThreads { get; init; }
+    public required bool Completed { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required DateTimeOffset FinishedAt { get; init; }
+    public required IReadOnlyList<string> Inputs { get; init; }
+    public required string OutputDir { get; init; }
+    /// <summary>Images per top label, most frequent first.</summary>
+    public required IReadOnlyDictionary<string, long> TopLabels { get; init; }
+    /// <summary>Failed images per error type.</summary>
+    public required IReadOnlyDictionary<string, long> Errors { get; init; }
+    public string Version { get; init; } = typeof(RunSummary).Assembly.GetName().Version?.ToString() ?? "0";
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public byte[] ToUtf8() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+
+    public static RunSummary Load(string path) => JsonSerializer.Deserialize<RunSummary>(File.ReadAllText(path), Json)!;
+}

@@ -1,0 +1,118 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Wanwu.Batching;
+using Wanwu.Decode;
+using Wanwu.Models;
+using Wanwu.Sources;
+
+namespace Wanwu.Engine;
+
+/// <summary>
+/// The streaming core: sources → parallel decode → batches → inference → records, each stage a task joined to the next by a
+/// bounded channel, so memory stays flat whatever the number of images and decoding overlaps inference.
+/// </summary>
+public static class TaggingPipeline
+{
+    /// <summary>Yields the records of each finished batch, failed images included, as soon as they are ready.</summary>
+    public static async IAsyncEnumerable<IReadOnlyList<ImageResult>> RunAsync(
+        LoadedModel model, IEnumerable<InputItem> items, TagOptions options, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var batchSize = options.BatchSize > 0 ? options.BatchSize : model.Spec.PreferredBatch;
+        var threads = options.EffectiveDecodeThreads;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var token = cts.Token;
+
+        var inputs = Channel.CreateBounded<InputItem>(new BoundedChannelOptions(threads * 4) { SingleWriter = true });
+        var decoded = Channel.CreateBounded<DecodeOutcome>(new BoundedChannelOptions(batchSize * 2) { SingleReader = true });
+        var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var results = Channel.CreateBounded<IReadOnlyList<ImageResult>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+
+        var decoder = new ImageDecoder(model.Spec.Preprocess, options.MaxPixels);
+        var tasks = new List<Task>
+        {
+            Task.Run(() => Produce(items, inputs.Writer, token), token),
+            Task.Run(() => DecodeAll(decoder, inputs.Reader, decoded.Writer, threads, token), token),
+            Task.Run(() => Batcher.RunAsync(decoded.Reader, batches.Writer, batchSize, token), token),
+            Task.Run(() => Infer(model, batches.Reader, results.Writer, token), token),
+        };
+
+        try
+        {
+            await foreach (var batch in results.Reader.ReadAllAsync(token))
+                yield return batch;
+            await Task.WhenAll(tasks);
+        }
+        finally
+        {
+            cts.Cancel();
+            try { await Task.WhenAll(tasks); } catch { /* the first failure already surfaced through the channels */ }
+        }
+    }
+
+    private static async Task Produce(IEnumerable<InputItem> items, ChannelWriter<InputItem> writer, CancellationToken ct)
+    {
+        try
+        {
+            foreach (var item in items) await writer.WriteAsync(item, ct);
+            writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            writer.TryComplete(e);
+        }
+    }
+
+    private static async Task DecodeAll(ImageDecoder decoder, ChannelReader<InputItem> reader, ChannelWriter<DecodeOutcome> writer, int threads, CancellationToken ct)
+    {
+        var workers = Enumerable.Range(0, threads).Select(_ => Task.Run(async () =>
+        {
+            await foreach (var item in reader.ReadAllAsync(ct))
+                await writer.WriteAsync(DecodeOne(decoder, item), ct);
+        }, ct)).ToArray();
+        try
+        {
+            await Task.WhenAll(workers);
+            writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            writer.TryComplete(e);
+        }
+    }
+
+    /// <summary>Never throws for a bad image: every input becomes an image or an error record.</summary>
+    public static DecodeOutcome DecodeOne(ImageDecoder decoder, InputItem item)
+    {
+        try
+        {
+            return new DecodeOutcome(decoder.Decode(item), null);
+        }
+        catch (ImageException e)
+        {
+            return new DecodeOutcome(null, ImageResult.Failed(item.Path, e.Type, e.Message));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new DecodeOutcome(null, ImageResult.Failed(item.Path, "decode_error", ImageDecoder.OneLine(e.Message)));
+        }
+    }
+
+    private static async Task Infer(LoadedModel model, ChannelReader<Batch> reader, ChannelWriter<IReadOnlyList<ImageResult>> writer, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var batch in reader.ReadAllAsync(ct))
+            {
+                var records = new List<ImageResult>(batch.Images.Count + batch.Failed.Count);
+                records.AddRange(batch.Failed);
+                if (batch.Images.Count > 0) records.AddRange(BatchInference.Run(model, batch.Images));
+                await writer.WriteAsync(records, ct);
+            }
+            writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            writer.TryComplete(e);
+        }
+    }
+}

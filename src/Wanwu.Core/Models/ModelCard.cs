@@ -1,0 +1,132 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Wanwu.Models;
+
+/// <summary>
+/// What wanwu must know about a model that its ONNX metadata cannot say. Read from <c>wanwu.json</c> beside the weights;
+/// every field is optional and overrides what was inferred from the model itself. See docs/model-card.md.
+/// </summary>
+public sealed record ModelCard
+{
+    public const string FileName = "wanwu.json";
+
+    public string? Name { get; init; }
+    /// <summary><c>classify</c> or <c>detect</c>.</summary>
+    public string? Task { get; init; }
+    public string? Description { get; init; }
+    public InputCard Input { get; init; } = new();
+    public OutputCard Output { get; init; } = new();
+    public LabelsCard Labels { get; init; } = new();
+    /// <summary>Batch size used when the user gives none.</summary>
+    public int? PreferredBatch { get; init; }
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static ModelCard Load(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(path), Json) ?? new ModelCard();
+        }
+        catch (JsonException e)
+        {
+            throw new ModelLoadException($"Model card '{path}' is not valid: {e.Message}", e);
+        }
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Fields set in <paramref name="over"/> win; the rest come from this card.</summary>
+    public ModelCard With(ModelCard over) => new()
+    {
+        Name = over.Name ?? Name,
+        Task = over.Task ?? Task,
+        Description = over.Description ?? Description,
+        Input = Input.With(over.Input),
+        Output = Output.With(over.Output),
+        Labels = Labels.With(over.Labels),
+        PreferredBatch = over.PreferredBatch ?? PreferredBatch,
+    };
+}
+
+/// <summary>The model input: tensor name, layout, element type, size and pixel normalisation.</summary>
+public sealed record InputCard
+{
+    public string? Name { get; init; }
+    /// <summary><c>NCHW</c> or <c>NHWC</c>.</summary>
+    public string? Layout { get; init; }
+    /// <summary><c>uint8</c>, <c>float32</c> or <c>float16</c>.</summary>
+    public string? Dtype { get; init; }
+    public int? Width { get; init; }
+    public int? Height { get; init; }
+    /// <summary><c>stretch</c>, <c>center-crop</c> or <c>letterbox</c>.</summary>
+    public string? Resize { get; init; }
+    public double? CropFraction { get; init; }
+    /// <summary>Pixel values are divided by this before mean/std (255 for models trained on 0..1).</summary>
+    public double? PixelScale { get; init; }
+    public double[]? Mean { get; init; }
+    public double[]? Std { get; init; }
+
+    public InputCard With(InputCard o) => new()
+    {
+        Name = o.Name ?? Name, Layout = o.Layout ?? Layout, Dtype = o.Dtype ?? Dtype, Width = o.Width ?? Width,
+        Height = o.Height ?? Height, Resize = o.Resize ?? Resize, CropFraction = o.CropFraction ?? CropFraction,
+        PixelScale = o.PixelScale ?? PixelScale, Mean = o.Mean ?? Mean, Std = o.Std ?? Std,
+    };
+}
+
+/// <summary>How to read the model's outputs.</summary>
+public sealed record OutputCard
+{
+    /// <summary><c>probabilities</c>, <c>logits</c>, <c>ssd-anchors</c> or <c>centernet</c>.</summary>
+    public string? Kind { get; init; }
+    /// <summary>Class scores (classifier, SSD).</summary>
+    public string? Scores { get; init; }
+    /// <summary>Box offsets (SSD).</summary>
+    public string? Boxes { get; init; }
+    /// <summary>Anchors (SSD).</summary>
+    public string? Anchors { get; init; }
+    /// <summary>Per-class centre heatmap [N,H,W,C] (CenterNet).</summary>
+    public string? Heatmap { get; init; }
+    /// <summary>Distances to the box sides [N,H,W,4] in input pixels (CenterNet).</summary>
+    public string? Sizes { get; init; }
+    /// <summary>Input pixels per heatmap cell (CenterNet).</summary>
+    public int? Stride { get; init; }
+    /// <summary>A score column that is "no object" and never reported (SSD: 0).</summary>
+    public int? BackgroundClass { get; init; }
+
+    public OutputCard With(OutputCard o) => new()
+    {
+        Kind = o.Kind ?? Kind, Scores = o.Scores ?? Scores, Boxes = o.Boxes ?? Boxes, Anchors = o.Anchors ?? Anchors,
+        Heatmap = o.Heatmap ?? Heatmap, Sizes = o.Sizes ?? Sizes, Stride = o.Stride ?? Stride,
+        BackgroundClass = o.BackgroundClass ?? BackgroundClass,
+    };
+}
+
+/// <summary>Where class names come from.</summary>
+public sealed record LabelsCard
+{
+    /// <summary>Label file relative to the model folder: one name a line, or TSV/CSV with columns.</summary>
+    public string? File { get; init; }
+    /// <summary>Column of the Chinese name in a TSV/CSV file.</summary>
+    public int? ZhColumn { get; init; }
+    /// <summary>Column of the English name in a TSV/CSV file.</summary>
+    public int? EnColumn { get; init; }
+    /// <summary>Whether the first line of a TSV/CSV file is a header.</summary>
+    public bool? Header { get; init; }
+
+    public LabelsCard With(LabelsCard o) => new()
+    {
+        File = o.File ?? File, ZhColumn = o.ZhColumn ?? ZhColumn, EnColumn = o.EnColumn ?? EnColumn, Header = o.Header ?? Header,
+    };
+}

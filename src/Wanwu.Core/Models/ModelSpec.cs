@@ -1,0 +1,28 @@
+using Wanwu.Backends;
+using Wanwu.Decode;
+
+namespace Wanwu.Models;
+
+/// <summary>A model fully described: the card merged over what the ONNX file says, with labels loaded. Immutable for a run.</summary>
+public sealed record ModelSpec
+{
+    public required string Name { get; init; }
+    public required string Task { get; init; }
+    public required string InputName { get; init; }
+    public required InputLayout Layout { get; init; }
+    public required InputDtype Dtype { get; init; }
+    public required int Width { get; init; }
+    public required int Height { get; init; }
+    public required ResizeMode Resize { get; init; }
+    public double CropFraction { get; init; } = 0.875;
+    public double PixelScale { get; init; } = 1;
+    public double[] Mean { get; init; } = [0, 0, 0];
+    public double[] Std { get; init; } = [1, 1, 1];
+    public required OutputCard Output { get; init; }
+    public required LabelSet Labels { get; init; }
+    /// <summary>Batch the model accepts when its batch dimension is fixed; null when dynamic.</summary>
+    public int? FixedBatch { get; init; }
+    public int PreferredBatch { get; init; } = 16;
+
+    public PreprocessSpec Preprocess => new(Width, Height, Resize, CropFraction);
+}

@@ -1,0 +1,62 @@
+using Wanwu.Backends;
+using Wanwu.Decode;
+using Wanwu.Models;
+
+namespace Wanwu.Postprocess;
+
+/// <summary>Class scores → top-k labels, applying softmax or sigmoid where the model outputs raw logits.</summary>
+public sealed class ClassifierHead(ModelSpec spec, int topK) : IPostprocessor
+{
+    private readonly string? _output = spec.Output.Scores;
+    private readonly string _kind = spec.Output.Kind?.ToLowerInvariant() ?? "auto";
+
+    public ImageResult Process(DecodedImage image, IReadOnlyList<OutputTensor> outputs, int index)
+    {
+        var tensor = outputs.FirstOrDefault(o => o.Name == _output) ?? outputs[0];
+        var scores = tensor.Row(index).ToArray();
+        var kind = _kind == "auto" ? (LooksLikeProbabilities(scores) ? "probabilities" : "logits") : _kind;
+        if (kind == "logits") Softmax(scores);
+        else if (kind == "sigmoid") for (var i = 0; i < scores.Length; i++) scores[i] = 1f / (1f + MathF.Exp(-scores[i]));
+        var labels = TopK(scores, topK).Select(i =>
+        {
+            var name = spec.Labels[i];
+            return new LabelScore(i, name.Zh, name.En, scores[i]);
+        }).ToList();
+        return new ImageResult(image.Item.Path, labels, null, null, image.OriginalWidth, image.OriginalHeight);
+    }
+
+    /// <summary>
+    /// Probabilities are non-negative, at most one, and sum to about one; quantised models round each of them, so the sum
+    /// drifts (seen: 0.8 to 1.2 with int8 outputs). Logits almost always have a negative value.
+    /// </summary>
+    private static bool LooksLikeProbabilities(float[] s)
+    {
+        if (s.Any(v => v < 0 || v > 1)) return false;
+        var sum = s.Sum();
+        return sum is > 0.5f and < 1.5f;
+    }
+
+    public static void Softmax(Span<float> v)
+    {
+        var max = float.NegativeInfinity;
+        foreach (var x in v) max = Math.Max(max, x);
+        var sum = 0f;
+        for (var i = 0; i < v.Length; i++) sum += v[i] = MathF.Exp(v[i] - max);
+        for (var i = 0; i < v.Length; i++) v[i] /= sum;
+    }
+
+    public static int[] TopK(ReadOnlySpan<float> scores, int k)
+    {
+        k = Math.Min(k, scores.Length);
+        var best = new List<int>(k + 1);
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (best.Count == k && scores[i] <= scores[best[^1]]) continue;
+            var pos = best.Count;
+            while (pos > 0 && scores[best[pos - 1]] < scores[i]) pos--;
+            best.Insert(pos, i);
+            if (best.Count > k) best.RemoveAt(k);
+        }
+        return best.ToArray();
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Wanwu.Sinks;
+
+/// <summary>Writes the results.jsonl record: the contract documented in docs/output.md.</summary>
+public static class ResultJson
+{
+    /// <summary>Chinese stays readable in the files; only what JSON requires is escaped.</summary>
+    public static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static void Write(Utf8JsonWriter w, ImageResult r)
+    {
+        w.WriteStartObject();
+        w.WriteString("path", r.Path);
+        if (r.Width is { } width) w.WriteNumber("width", width);
+        if (r.Height is { } height) w.WriteNumber("height", height);
+        w.WriteStartArray("labels");
+        foreach (var l in r.Labels)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("id", l.Id);
+            w.WriteString("label", l.Label);
+            if (l.LabelEn is null) w.WriteNull("label_en"); else w.WriteString("label_en", l.LabelEn);
+            w.WriteNumber("score", Round(l.Score));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (r.Objects is { } objects)
+        {
+            w.WriteStartArray("objects");
+            foreach (var o in objects)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", o.Id);
+                w.WriteString("label", o.Label);
+                if (o.LabelEn is null) w.WriteNull("label_en"); else w.WriteString("label_en", o.LabelEn);
+                w.WriteNumber("score", Round(o.Score));
+                w.WriteStartArray("box");
+                foreach (var v in o.Box) w.WriteNumberValue(v);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        if (r.Error is null) w.WriteNull("error");
+        else
+        {
+            w.WriteStartObject("error");
+            w.WriteString("type", r.Error.Type);
+            w.WriteString("message", r.Error.Message);
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+    }
+
+    public static byte[] ToUtf8(ImageResult r, bool indented = false)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, Options with { Indented = indented })) Write(w, r);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static double Round(float score) => Math.Round(score, 5);
+
+    /// <summary>Reads a record back (used by tests, resume and reports).</summary>
+    public static ImageResult Read(JsonElement e)
+    {
+        static LabelScore Label(JsonElement x) => new(x.GetProperty("id").GetInt32(), x.GetProperty("label").GetString()!,
+            x.TryGetProperty("label_en", out var en) && en.ValueKind == JsonValueKind.String ? en.GetString() : null, x.GetProperty("score").GetSingle());
+        var labels = e.GetProperty("labels").EnumerateArray().Select(Label).ToList();
+        List<DetectedObject>? objects = e.TryGetProperty("objects", out var objs)
+            ? objs.EnumerateArray().Select(o =>
+            {
+                var l = Label(o);
+                return new DetectedObject(l.Id, l.Label, l.LabelEn, l.Score, o.GetProperty("box").EnumerateArray().Select(v => v.GetSingle()).ToArray());
+            }).ToList()
+            : null;
+        var error = e.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.Object
+            ? new ImageError(err.GetProperty("type").GetString()!, err.GetProperty("message").GetString()!)
+            : null;
+        int? Int(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
+        return new ImageResult(e.GetProperty("path").GetString()!, labels, objects, error, Int("width"), Int("height"));
+    }
+}

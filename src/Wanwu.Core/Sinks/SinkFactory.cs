@@ -1,0 +1,30 @@
+namespace Wanwu.Sinks;
+
+/// <summary>The one place output formats are mapped to sinks.</summary>
+public static class SinkFactory
+{
+    public static List<IResultSink> Create(TagOptions options)
+    {
+        var sinks = new List<IResultSink> { new JsonlSink(options.OutputDir) };
+        if (options.Formats.Contains(OutputFormat.Csv)) sinks.Add(new CsvSink(options.OutputDir));
+        if (options.PerImageJson) sinks.Add(new PerImageJsonSink(options.OutputDir));
+        return sinks;
+    }
+
+    /// <summary>Parses <c>--format jsonl,csv</c>.</summary>
+    public static HashSet<OutputFormat> ParseFormats(IEnumerable<string> values)
+    {
+        var formats = new HashSet<OutputFormat> { OutputFormat.Jsonl };
+        foreach (var value in values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            formats.Add(value.ToLowerInvariant() switch
+            {
+                "jsonl" => OutputFormat.Jsonl,
+                "csv" => OutputFormat.Csv,
+                "json" => throw new ArgumentException("per-image JSON is --per-image-json"),
+                _ => throw new ArgumentException($"unknown format '{value}' (jsonl, csv)"),
+            });
+        }
+        return formats;
+    }
+}

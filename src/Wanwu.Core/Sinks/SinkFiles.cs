@@ -1,0 +1,45 @@
+namespace Wanwu.Sinks;
+
+/// <summary>File handling shared by sinks: creation and writes that turn I/O failures into <see cref="OutputException"/>.</summary>
+internal static class SinkFiles
+{
+    public static FileStream Create(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, useAsync: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputException($"Cannot write '{path}': {e.Message}", e);
+        }
+    }
+
+    public static async ValueTask WriteAsync(FileStream file, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        try
+        {
+            await file.WriteAsync(data, ct);
+            await file.FlushAsync(ct);
+        }
+        catch (IOException e)
+        {
+            throw new OutputException($"Cannot write '{file.Name}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Writes a whole file through a temporary name and a rename, so readers never see half of it.</summary>
+    public static void WriteAtomic(string path, ReadOnlySpan<byte> data)
+    {
+        var tmp = path + ".tmp";
+        try
+        {
+            File.WriteAllBytes(tmp, data.ToArray());
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputException($"Cannot write '{path}': {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace Wanwu;
+
+/// <summary>Output file formats a run can write besides <c>summary.json</c>.</summary>
+public enum OutputFormat { Jsonl, Csv }
+
+/// <summary>Everything a tagging run needs; one record flows from the CLI through every stage.</summary>
+public sealed record TagOptions
+{
+    /// <summary>Directories, image files or list files (one path a line).</summary>
+    public required IReadOnlyList<string> Inputs { get; init; }
+
+    /// <summary>Directory that receives results.jsonl, summary.json and the other outputs.</summary>
+    public required string OutputDir { get; init; }
+
+    /// <summary>A built-in model name, an .onnx file, or a folder holding a model.</summary>
+    public string Model { get; init; } = Models.BuiltinModels.DefaultName;
+
+    /// <summary>Labels kept per image, best first.</summary>
+    public int TopK { get; init; } = 5;
+
+    /// <summary>Images per inference call; 0 picks the model's preferred size.</summary>
+    public int BatchSize { get; init; }
+
+    /// <summary>Parallel decoders; 0 means one per core.</summary>
+    public int DecodeThreads { get; init; }
+
+    /// <summary>Threads ONNX Runtime may use inside one operator; 0 lets wanwu choose.</summary>
+    public int InferenceThreads { get; init; }
+
+    /// <summary>Formats written besides summary.json (JSONL is always written).</summary>
+    public IReadOnlySet<OutputFormat> Formats { get; init; } = new HashSet<OutputFormat> { OutputFormat.Jsonl };
+
+    /// <summary>Also write one JSON file per image under <c>json/</c>.</summary>
+    public bool PerImageJson { get; init; }
+
+    /// <summary>Detections below this score are dropped.</summary>
+    public float ScoreThreshold { get; init; } = 0.3f;
+
+    /// <summary>Overlap above which a weaker box of the same class is suppressed.</summary>
+    public float IouThreshold { get; init; } = 0.45f;
+
+    /// <summary>Most objects kept per image.</summary>
+    public int MaxDetections { get; init; } = 100;
+
+    /// <summary>Images whose header claims more pixels than this are refused before decoding.</summary>
+    public long MaxPixels { get; init; } = 20_000L * 20_000L;
+
+    /// <summary>Where built-in models are cached; null uses <see cref="Models.ModelCache.DefaultRoot"/>.</summary>
+    public string? ModelCacheDir { get; init; }
+
+    internal int EffectiveDecodeThreads => DecodeThreads > 0 ? DecodeThreads : Environment.ProcessorCount;
+}

@@ -1,0 +1,135 @@
+using NetVips;
+using Wanwu.Decode;
+using Wanwu.Sources;
+
+namespace Wanwu.Tests;
+
+public class DecoderTests
+{
+    private static readonly ImageDecoder Decoder = new(new PreprocessSpec(64, 48), 100_000_000);
+
+    private static DecodedImage Decode(string path, ImageDecoder? decoder = null) =>
+        (decoder ?? Decoder).Decode(new InputItem(Path.GetFileName(path), path));
+
+    private static ImageException Fails(string path, ImageDecoder? decoder = null) =>
+        Assert.Throws<ImageException>(() => Decode(path, decoder));
+
+    [Fact]
+    public void A_real_photo_becomes_rgb_at_the_input_size_and_keeps_its_original_size()
+    {
+        var photo = TestPaths.SomePhotos(1)[0];
+        using var original = Image.NewFromFile(photo);
+        var d = Decode(photo);
+        Assert.Equal((64, 48, 64 * 48 * 3), (d.Width, d.Height, d.Pixels.Length));
+        Assert.Equal((original.Width, original.Height), (d.OriginalWidth, d.OriginalHeight));
+        Assert.True(d.Pixels.Distinct().Count() > 50, "a photo has many distinct values");
+    }
+
+    [Fact]
+    public void Exif_rotation_is_applied()
+    {
+        using var dir = new TempDir();
+        // A 60x20 image stored sideways with orientation 6 (rotate 90° clockwise to view): it is 20 wide, 60 high.
+        using var img = TestImages.Gradient(60, 20);
+        using var tagged = img.Mutate(m => m.Set(GValue.GIntType, "orientation", 6));
+        tagged.Jpegsave(dir["rotated.jpg"]);
+        var d = Decode(dir["rotated.jpg"]);
+        Assert.Equal((20, 60), (d.OriginalWidth, d.OriginalHeight));
+    }
+
+    [Fact]
+    public void Transparency_is_composited_on_white()
+    {
+        using var dir = new TempDir();
+        using var black = Image.Black(10, 10, bands: 3);
+        using var alpha = Image.Black(10, 10);
+        using var rgba = black.Bandjoin(alpha);  // fully transparent black
+        rgba.Pngsave(dir["clear.png"]);
+        var d = Decode(dir["clear.png"]);
+        Assert.All(d.Pixels, p => Assert.Equal(255, p));
+    }
+
+    [Theory]
+    [InlineData("gray.png")]
+    [InlineData("gray16.png")]
+    [InlineData("rgb16.png")]
+    [InlineData("cmyk.jpg")]
+    [InlineData("palette.gif")]
+    [InlineData("image.webp")]
+    [InlineData("image.tif")]
+    [InlineData("progressive.jpg")]
+    [InlineData("tiny.png")]
+    [InlineData("LA.png")]
+    public void Unusual_colour_spaces_and_depths_decode_to_8_bit_rgb(string name)
+    {
+        using var dir = new TempDir();
+        var path = dir[name];
+        using (var rgb = TestImages.Gradient(80, 60))
+        {
+            switch (name)
+            {
+                case "gray.png": using (var g = rgb.Colourspace(Enums.Interpretation.Bw)) g.Pngsave(path); break;
+                case "gray16.png": using (var g = rgb.Colourspace(Enums.Interpretation.Grey16)) g.Pngsave(path); break;
+                case "rgb16.png": using (var g = rgb.Colourspace(Enums.Interpretation.Rgb16)) g.Pngsave(path); break;
+                case "cmyk.jpg": using (var g = rgb.Colourspace(Enums.Interpretation.Cmyk)) g.Jpegsave(path); break;
+                case "palette.gif": rgb.Gifsave(path); break;
+                case "image.webp": rgb.Webpsave(path); break;
+                case "image.tif": rgb.Tiffsave(path); break;
+                case "progressive.jpg": rgb.Jpegsave(path, interlace: true); break;
+                case "tiny.png": using (var t = rgb.Crop(0, 0, 1, 1)) t.Pngsave(path); break;
+                case "LA.png": using (var g = rgb.Colourspace(Enums.Interpretation.Bw)) using (var la = g.Bandjoin(255)) la.Pngsave(path); break;
+            }
+        }
+        var d = Decode(path);
+        Assert.Equal(64 * 48 * 3, d.Pixels.Length);
+        if (name != "tiny.png") Assert.True(d.Pixels.Distinct().Count() > 20, "the gradient survives decoding");
+    }
+
+    [Fact]
+    public void A_jpeg_named_png_decodes_by_its_content()
+    {
+        using var dir = new TempDir();
+        using (var img = TestImages.Gradient(30, 30)) img.Jpegsave(dir["really-a-jpeg.PNG"]);
+        Assert.Equal(64 * 48 * 3, Decode(dir["really-a-jpeg.PNG"]).Pixels.Length);
+    }
+
+    [Fact]
+    public void Empty_text_and_random_files_give_clear_errors()
+    {
+        using var dir = new TempDir();
+        File.WriteAllBytes(dir["empty.jpg"], []);
+        File.WriteAllText(dir["page.jpg"], "<html><body>not an image</body></html>");
+        File.WriteAllBytes(dir["noise.png"], Enumerable.Range(0, 4096).Select(i => (byte)(i * 7919 % 251)).ToArray());
+        Assert.Equal("empty_file", Fails(dir["empty.jpg"]).Type);
+        var html = Fails(dir["page.jpg"]);
+        Assert.Equal("decode_error", html.Type);
+        Assert.DoesNotContain("\n", html.Message);
+        Assert.Equal("decode_error", Fails(dir["noise.png"]).Type);
+    }
+
+    [Fact]
+    public void A_header_claiming_too_many_pixels_is_refused_before_decoding()
+    {
+        using var dir = new TempDir();
+        using (var img = TestImages.Gradient(400, 300)) img.Pngsave(dir["big.png"]);
+        var small = new ImageDecoder(new PreprocessSpec(64, 48), maxPixels: 1000);
+        var e = Fails(dir["big.png"], small);
+        Assert.Equal("too_large", e.Type);
+        Assert.Contains("400x300", e.Message);
+    }
+
+    [Fact]
+    public void Center_crop_and_letterbox_map_back_to_original_pixels()
+    {
+        using var dir = new TempDir();
+        using (var img = TestImages.Gradient(200, 100)) img.Pngsave(dir["wide.png"]);
+        var crop = Decode(dir["wide.png"], new ImageDecoder(new PreprocessSpec(50, 50, ResizeMode.CenterCrop, CropFraction: 1.0), 1_000_000));
+        // Shorter side 100 → 50 (scale 0.5); the 100-wide resized image is cut from x = 25.
+        Assert.Equal(100, crop.Geometry.ToOriginalX(25), 3);
+        var box = Decode(dir["wide.png"], new ImageDecoder(new PreprocessSpec(100, 100, ResizeMode.Letterbox), 1_000_000));
+        // Scale 0.5, 50 rows of image centred: model y 25 is original y 0.
+        Assert.Equal(0, box.Geometry.ToOriginalY(25), 3);
+        Assert.Equal(200, box.Geometry.ToOriginalX(100), 3);
+        Assert.Equal(114, box.Pixels[0]);
+    }
+}
