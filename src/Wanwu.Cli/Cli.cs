@@ -29,7 +29,7 @@ public static class Cli
         }
         try
         {
-            return await parse.InvokeAsync();
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (OperationCanceledException)
         {

@@ -20,11 +20,24 @@ public sealed class ImageDecoder
 
     private readonly PreprocessSpec _spec;
     private readonly long _maxPixels;
+    private readonly bool _shrinkOnLoad;
 
-    public ImageDecoder(PreprocessSpec spec, long maxPixels)
+    /// <param name="spec">Target size and fit.</param>
+    /// <param name="maxPixels">Images whose header claims more pixels are refused before decoding.</param>
+    /// <param name="shrinkOnLoad">Let the JPEG/WebP decoder skip detail it will not need; off only to measure the naive way.</param>
+    public ImageDecoder(PreprocessSpec spec, long maxPixels, bool shrinkOnLoad = true)
     {
         _spec = spec;
         _maxPixels = maxPixels;
+        _shrinkOnLoad = shrinkOnLoad;
+    }
+
+    /// <summary>Loads and resizes to exactly w×h, rotated upright.</summary>
+    private Image Load(string path, int w, int h)
+    {
+        if (_shrinkOnLoad) return Image.Thumbnail(path, w, height: h, size: Enums.Size.Force);
+        using var full = Image.NewFromFile(path, access: Enums.Access.Sequential);
+        return full.ThumbnailImage(w, height: h, size: Enums.Size.Force);
     }
 
     /// <summary>Decodes <paramref name="item"/>; throws <see cref="ImageException"/> for anything that is not a usable image.</summary>
@@ -66,14 +79,14 @@ public sealed class ImageDecoder
         switch (_spec.Mode)
         {
             case ResizeMode.Stretch:
-                image = Image.Thumbnail(item.FullPath, w, height: h, size: Enums.Size.Force);
+                image = Load(item.FullPath, w, h);
                 geometry = new Geometry((double)w / origW, (double)h / origH, 0, 0);
                 break;
             case ResizeMode.CenterCrop:
             {
                 var scale = Math.Max(w, h) / _spec.CropFraction / Math.Min(origW, origH);
                 var (rw, rh) = (Math.Max(w, (int)Math.Round(origW * scale)), Math.Max(h, (int)Math.Round(origH * scale)));
-                using var resized = Image.Thumbnail(item.FullPath, rw, height: rh, size: Enums.Size.Force);
+                using var resized = Load(item.FullPath, rw, rh);
                 var (left, top) = ((rw - w) / 2, (rh - h) / 2);
                 image = resized.Crop(left, top, w, h);
                 geometry = new Geometry((double)rw / origW, (double)rh / origH, -left, -top);
@@ -83,7 +96,7 @@ public sealed class ImageDecoder
             {
                 var scale = Math.Min((double)w / origW, (double)h / origH);
                 var (rw, rh) = (Math.Max(1, (int)Math.Round(origW * scale)), Math.Max(1, (int)Math.Round(origH * scale)));
-                using var thumb = Image.Thumbnail(item.FullPath, rw, height: rh, size: Enums.Size.Force);
+                using var thumb = Load(item.FullPath, rw, rh);
                 using var resized = ToRgb8(thumb);
                 var (left, top) = ((w - rw) / 2, (h - rh) / 2);
                 var pad = (double)_spec.PadValue;

@@ -3,10 +3,28 @@ using Wanwu.Models;
 
 namespace Wanwu.Engine;
 
-/// <summary>Runs one batch and decodes its outputs; a batch that fails is split in halves and retried, so no image is lost.</summary>
-public static class BatchInference
+/// <summary>
+/// Runs batches and decodes their outputs. A batch that fails (out of memory, a provider error) is split in halves and
+/// retried, and later batches are cut to the size that worked, so no image is lost and the run keeps its pace.
+/// </summary>
+public sealed class BatchInference(LoadedModel model)
 {
-    public static IReadOnlyList<ImageResult> Run(LoadedModel model, IReadOnlyList<DecodedImage> images)
+    /// <summary>Largest batch sent to the backend; lowered after a failure.</summary>
+    public int Limit { get; private set; } = int.MaxValue;
+
+    public IReadOnlyList<ImageResult> Run(IReadOnlyList<DecodedImage> images)
+    {
+        var results = new List<ImageResult>(images.Count);
+        for (var start = 0; start < images.Count;)
+        {
+            var size = Math.Min(Limit, images.Count - start);
+            results.AddRange(RunSplitting(images.Skip(start).Take(size).ToList()));
+            start += size;
+        }
+        return results;
+    }
+
+    private IReadOnlyList<ImageResult> RunSplitting(IReadOnlyList<DecodedImage> images)
     {
         try
         {
@@ -18,7 +36,8 @@ public static class BatchInference
             if (images.Count == 1)
                 return [ImageResult.Failed(images[0].Item.Path, "inference_error", e.Message.Split('\n')[0])];
             var half = images.Count / 2;
-            return [.. Run(model, images.Take(half).ToList()), .. Run(model, images.Skip(half).ToList())];
+            Limit = Math.Min(Limit, Math.Max(1, half));
+            return [.. Run(images.Take(half).ToList()), .. Run(images.Skip(half).ToList())];
         }
     }
 }

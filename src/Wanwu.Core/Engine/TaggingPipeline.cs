@@ -99,13 +99,14 @@ public static class TaggingPipeline
 
     private static async Task Infer(LoadedModel model, ChannelReader<Batch> reader, ChannelWriter<IReadOnlyList<ImageResult>> writer, CancellationToken ct)
     {
+        var inference = new BatchInference(model);
         try
         {
             await foreach (var batch in reader.ReadAllAsync(ct))
             {
                 var records = new List<ImageResult>(batch.Images.Count + batch.Failed.Count);
                 records.AddRange(batch.Failed);
-                if (batch.Images.Count > 0) records.AddRange(BatchInference.Run(model, batch.Images));
+                if (batch.Images.Count > 0) records.AddRange(inference.Run(batch.Images));
                 await writer.WriteAsync(records, ct);
             }
             writer.TryComplete();

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Spectre.Console;
+using Wanwu.Bench;
+using Wanwu.Models;
+using Wanwu.Sources;
+
+namespace Wanwu.Cli.Commands;
+
+/// <summary><c>wanwu bench</c>: the naive way, the blog's way and wanwu, side by side on the same model and images.</summary>
+public static class BenchCommand
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "Folders, images or list files", Arity = ArgumentArity.OneOrMore };
+        var model = new Option<string>("--model", "-m") { Description = "Model to measure", DefaultValueFactory = _ => BuiltinModels.DefaultName };
+        var ways = new Option<string[]>("--ways") { Description = "Ways to run: naive, blog, wanwu", DefaultValueFactory = _ => [.. BenchWays.Names], AllowMultipleArgumentsPerToken = true };
+        var naiveSample = new Option<int>("--naive-sample") { Description = "Images the naive way runs on (it is slow)", DefaultValueFactory = _ => 20 };
+        var limit = new Option<int>("--limit") { Description = "Use at most this many images (0: all)" };
+        var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
+        var command = new Command("bench", "Measure wanwu against the naive and the blog's way, each in its own process")
+        {
+            inputs, model, ways, naiveSample, limit, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var args = parse.GetValue(inputs)!;
+            ImageSources.Validate(args);
+            var m = parse.GetValue(model)!;
+            ModelLoader.Locate(m, null, Console.Error); // fetch once, before any timing
+            var results = new List<BenchResult>();
+            foreach (var way in parse.GetValue(ways)!.SelectMany(w => w.Split(',', StringSplitOptions.RemoveEmptyEntries)))
+            {
+                var count = way == "naive" ? parse.GetValue(naiveSample) : parse.GetValue(limit);
+                Console.Error.WriteLine($"running {way} …");
+                results.Add(await RunChild(way, m, count, args, ct));
+            }
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(results, Json));
+            else Print(results);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Hidden: runs one way in this process and prints its result as JSON; bench starts one process per way so memory figures are per way.</summary>
+    public static Command CreateChild()
+    {
+        var way = new Argument<string>("way");
+        var model = new Argument<string>("model");
+        var count = new Argument<int>("count");
+        var inputs = new Argument<string[]>("inputs") { Arity = ArgumentArity.OneOrMore };
+        var command = new Command("bench-one", "internal") { way, model, count, inputs };
+        command.Hidden = true;
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = new TagOptions { Inputs = parse.GetValue(inputs)!, OutputDir = "", Model = parse.GetValue(model)! };
+            var items = ImageSources.Enumerate(options.Inputs);
+            var n = parse.GetValue(count);
+            var list = (n > 0 ? items.Take(n) : items).ToList();
+            var result = await BenchWays.RunAsync(parse.GetValue(way)!, options, list, ct);
+            Console.WriteLine(JsonSerializer.Serialize(result, Json));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static async Task<BenchResult> RunChild(string way, string model, int count, string[] inputs, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
+        foreach (var a in new[] { "bench-one", way, model, count.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(inputs)) psi.ArgumentList.Add(a);
+        using var child = Process.Start(psi)!;
+        var output = await child.StandardOutput.ReadToEndAsync(ct);
+        await child.WaitForExitAsync(ct);
+        if (child.ExitCode != 0) throw new WanwuException($"bench: the {way} way failed (exit {child.ExitCode})");
+        return JsonSerializer.Deserialize<BenchResult>(output, Json)!;
+    }
+
+    private static void Print(IReadOnlyList<BenchResult> results)
+    {
+        var baseline = results.FirstOrDefault(r => r.Way == "naive") ?? results[0];
+        var table = new Table().AddColumns("way", "images", "seconds", "images/s", "peak RSS MiB", "CPU use", "speed-up");
+        foreach (var r in results)
+            table.AddRow(r.Way, r.Images.ToString(), $"{r.Seconds:0.00}", $"{r.ImagesPerSecond:0.0}", $"{r.PeakRssMiB:0}",
+                $"{r.CpuUtilisation:P0}", $"{r.ImagesPerSecond / baseline.ImagesPerSecond:0.0}x");
+        AnsiConsole.Write(table);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Wanwu.Engine;
+using Wanwu.Sinks;
+
+namespace Wanwu.Tests;
+
+/// <summary>The wanwu command run as a real process.</summary>
+public class CliTests
+{
+    [Fact]
+    public void Tag_writes_a_line_per_image_a_summary_csv_and_per_image_json()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["in/sub"]);
+        foreach (var p in TestPaths.SomePhotos(6)) File.Copy(p, dir["in/sub/" + Path.GetFileName(p)]);
+        File.WriteAllText(dir["in/broken.jpg"], "not an image");
+        File.WriteAllText(dir["in/notes.md"], "skipped: not an image extension");
+        var r = CliProcess.Run("tag", dir["in"], "-o", dir["out"], "--model", TestPaths.MobileNet, "--format", "csv", "--per-image-json", "-b", "4");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains(dir["out/results.jsonl"], r.Stdout);
+        var lines = File.ReadAllLines(dir["out/" + JsonlSink.FileName]).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(7, lines.Count);
+        Assert.Equal(7, lines.Select(l => l.GetProperty("path").GetString()).Distinct().Count());
+        Assert.Equal("decode_error", lines.Single(l => l.GetProperty("path").GetString() == "broken.jpg").GetProperty("error").GetProperty("type").GetString());
+        var summary = RunSummary.Load(dir["out/summary.json"]);
+        Assert.Equal((7L, 6L, 1L, 4, true), (summary.Total, summary.Ok, summary.Failed, summary.BatchSize, summary.Completed));
+        Assert.Equal("CPUExecutionProvider", summary.ExecutionProvider);
+        Assert.Equal(8, File.ReadAllLines(dir["out/results.csv"]).Length);
+        Assert.Equal(7, Directory.GetFiles(dir["out/json"], "*.json", SearchOption.AllDirectories).Length);
+    }
+
+    [Fact]
+    public void Plain_progress_lines_when_redirected_and_none_with_quiet()
+    {
+        using var dir = new TempDir();
+        var loud = CliProcess.Run("tag", TestPaths.Photos, "-o", dir["a"], "--model", TestPaths.MobileNet);
+        Assert.Equal(0, loud.ExitCode);
+        Assert.Matches(@"100 images \(0 failed\) in [\d.]+ s, [\d.]+ img/s", loud.Stderr);
+        var quiet = CliProcess.Run("tag", TestPaths.Photos, "-o", dir["b"], "--model", TestPaths.MobileNet, "--quiet");
+        Assert.Equal(0, quiet.ExitCode);
+        Assert.Equal("", quiet.Stderr);
+    }
+
+    [Theory]
+    [InlineData(3, "tag", "/no/such/photos", "-o", "OUT")]
+    [InlineData(4, "tag", ".", "-o", "OUT", "--model", "no-such-model")]
+    [InlineData(2, "tag", ".", "--no-such-flag")]
+    [InlineData(2, "tag", ".")]
+    [InlineData(2, "tag", ".", "-o", "OUT", "--format", "xml")]
+    public void Errors_that_stop_a_run_give_a_message_and_an_exit_code(int code, params string[] args)
+    {
+        using var dir = new TempDir();
+        var r = CliProcess.Run(args.Select(a => a == "OUT" ? dir["out"] : a).ToArray());
+        Assert.Equal(code, r.ExitCode);
+        Assert.StartsWith("wanwu: ", r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    [Fact]
+    public void An_unusable_model_file_is_a_clear_error()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["model.onnx"], "this is not a protobuf");
+        var r = CliProcess.Run("tag", TestPaths.SomePhotos(1)[0], "-o", dir["out"], "--model", dir["model.onnx"]);
+        Assert.Equal(4, r.ExitCode);
+        Assert.Contains("cannot load", r.Stderr);
+    }
+
+    [Fact]
+    public void An_unwritable_output_is_a_clear_error()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["file"], "a file where the output folder should be");
+        var r = CliProcess.Run("tag", TestPaths.SomePhotos(1)[0], "-o", dir["file/out"], "--model", TestPaths.MobileNet);
+        Assert.Equal(5, r.ExitCode);
+        Assert.Contains("Cannot create output folder", r.Stderr);
+    }
+
+    [Fact]
+    public void Models_lists_the_builtin_and_inspect_checks_label_coverage()
+    {
+        var list = CliProcess.Run("models");
+        Assert.Equal(0, list.ExitCode);
+        Assert.Contains("coco-centernet (default)", list.Stdout);
+        var inspect = CliProcess.Run("models", "inspect", TestPaths.SsdCoco);
+        Assert.Equal(0, inspect.ExitCode);
+        Assert.Contains("ssd-anchors", inspect.Stdout);
+        Assert.Contains("covers all 81 outputs", inspect.Stdout);
+    }
+}
