@@ -42,6 +42,30 @@ public static class BenchCommand
             else Print(results);
             return ExitCodes.Ok;
         });
+        command.Add(CreateMakeSet());
+        return command;
+    }
+
+    private static Command CreateMakeSet()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "Photos to start from", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--output", "-o") { Description = "Folder for the set", Required = true };
+        var width = new Option<int>("--width") { DefaultValueFactory = _ => 1920 };
+        var height = new Option<int>("--height") { DefaultValueFactory = _ => 1080 };
+        var quality = new Option<int>("--quality") { DefaultValueFactory = _ => 90 };
+        var copies = new Option<int>("--copies") { Description = "Copies of each photo, to make a large set", DefaultValueFactory = _ => 1 };
+        var command = new Command("make-set", "Make a 'product photo' set: real photos resized to 1920x1080, JPEG quality 90")
+        {
+            inputs, output, width, height, quality, copies,
+        };
+        command.SetAction(parse =>
+        {
+            var args = parse.GetValue(inputs)!;
+            ImageSources.Validate(args);
+            var n = PhotoSet.Make(args, parse.GetValue(output)!, parse.GetValue(width), parse.GetValue(height), parse.GetValue(quality), Math.Max(1, parse.GetValue(copies)));
+            Console.WriteLine($"{n} images in {Path.GetFullPath(parse.GetValue(output)!)}");
+            return ExitCodes.Ok;
+        });
         return command;
     }
 
