@@ -18,5 +18,14 @@ public sealed record ImageError(string Type, string Message);
 /// <param name="Height">Original height after EXIF rotation, when decoded.</param>
 public sealed record ImageResult(string Path, IReadOnlyList<LabelScore> Labels, IReadOnlyList<DetectedObject>? Objects, ImageError? Error, int? Width = null, int? Height = null)
 {
+    /// <summary>Size of the file when it was tagged; with <see cref="FileMtimeMs"/>, what resume compares.</summary>
+    public long? FileSize { get; init; }
+
+    /// <summary>Last write time of the file when it was tagged, Unix milliseconds.</summary>
+    public long? FileMtimeMs { get; init; }
+
     public static ImageResult Failed(string path, string type, string message) => new(path, [], null, new ImageError(type, message));
+
+    /// <summary>This record with the size and time of the file it describes.</summary>
+    public ImageResult StampedWith(Sources.FileStamp stamp) => this with { FileSize = stamp.Size, FileMtimeMs = stamp.MtimeMs };
 }

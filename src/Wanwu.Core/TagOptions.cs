@@ -45,6 +45,9 @@ public sealed record TagOptions
     /// <summary>Images whose header claims more pixels than this are refused before decoding.</summary>
     public long MaxPixels { get; init; } = 20_000L * 20_000L;
 
+    /// <summary>Start afresh instead of resuming: previous results in the output folder are removed.</summary>
+    public bool Overwrite { get; init; }
+
     /// <summary>Where built-in models are cached; null uses <see cref="Models.ModelCache.DefaultRoot"/>.</summary>
     public string? ModelCacheDir { get; init; }
 

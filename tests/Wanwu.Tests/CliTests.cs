@@ -61,7 +61,8 @@ public class CliTests
     {
         using var dir = new TempDir();
         File.WriteAllText(dir["model.onnx"], "this is not a protobuf");
-        var r = CliProcess.Run("tag", TestPaths.SomePhotos(1)[0], "-o", dir["out"], "--model", dir["model.onnx"]);
+        using (var img = TestImages.Gradient(32, 32)) img.WriteToFile(dir["a.png"]);
+        var r = CliProcess.Run("tag", dir["a.png"], "-o", dir["out"], "--model", dir["model.onnx"]);
         Assert.Equal(4, r.ExitCode);
         Assert.Contains("cannot load", r.Stderr);
     }
@@ -73,7 +74,23 @@ public class CliTests
         File.WriteAllText(dir["file"], "a file where the output folder should be");
         var r = CliProcess.Run("tag", TestPaths.SomePhotos(1)[0], "-o", dir["file/out"], "--model", TestPaths.MobileNet);
         Assert.Equal(5, r.ExitCode);
-        Assert.Contains("Cannot create output folder", r.Stderr);
+        Assert.Contains("Cannot prepare output folder", r.Stderr);
+    }
+
+    /// <summary>The README's first command, on an empty model cache: npm fetch, checksums, TF.js import, tagging.</summary>
+    [Fact]
+    public void Demo_fetches_the_builtin_model_into_an_empty_cache_and_tags_real_photos()
+    {
+        using var dir = new TempDir();
+        var r = CliProcess.Run(new Dictionary<string, string> { ["WANWU_HOME"] = dir["home"] }, "demo", "-o", dir["out"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(File.Exists(dir["home/models/coco-centernet/model.onnx"]));
+        var records = File.ReadAllLines(dir["out/results.jsonl"]).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(3, records.Count);
+        Assert.All(records, rec => Assert.Equal(JsonValueKind.Null, rec.GetProperty("error").ValueKind));
+        // Two demo photos show people in plain view (the third is a screenshot of small faces): the detector must say so, in Chinese.
+        Assert.True(records.Count(rec => rec.GetProperty("labels").EnumerateArray().Any(l => l.GetProperty("label").GetString() == "人")) >= 2);
+        Assert.True(File.Exists(dir["out/results.csv"]));
     }
 
     [Fact]

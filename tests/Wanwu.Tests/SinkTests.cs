@@ -35,7 +35,7 @@ public class SinkTests
     public async Task Csv_quotes_what_needs_quoting()
     {
         using var dir = new TempDir();
-        await using (var sink = new CsvSink(dir.Path)) await sink.WriteAsync([Ok, Bad], TestContext.Current.CancellationToken);
+        await using (var sink = new CsvSink(dir.Path, [])) await sink.WriteAsync([Ok, Bad], TestContext.Current.CancellationToken);
         var lines = File.ReadAllLines(dir[CsvSink.FileName]);
         Assert.Equal("path,top_label,top_label_en,top_score,labels,objects,error_type,error_message", lines[0].TrimStart('\uFEFF'));
         Assert.Equal("dir/猫.jpg,猫,cat,0.9,猫:0.9;狗:0.05,1,,", lines[1]);

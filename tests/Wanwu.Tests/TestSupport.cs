@@ -92,13 +92,21 @@ public static class CliProcess
 
     public static Result Run(params string[] args) => Run(null, args);
 
-    public static Result Run(IDictionary<string, string>? env, params string[] args)
+    /// <summary>Starts wanwu without waiting; stdout and stderr are redirected.</summary>
+    public static Process Start(params string[] args) => Start(null, args);
+
+    public static Process Start(IDictionary<string, string>? env, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
+        return Process.Start(psi)!;
+    }
+
+    public static Result Run(IDictionary<string, string>? env, params string[] args)
+    {
+        using var p = Start(env, args);
         var stderr = p.StandardError.ReadToEndAsync();
         var stdout = p.StandardOutput.ReadToEnd();
         if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException("wanwu did not finish in 5 minutes"); }

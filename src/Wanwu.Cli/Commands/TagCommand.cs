@@ -24,10 +24,11 @@ public static class TagCommand
         var maxDet = new Option<int>("--max-detections") { Description = "Most objects kept per image", DefaultValueFactory = _ => 100 };
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images whose header claims more pixels", DefaultValueFactory = _ => 400_000_000L };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh instead of resuming into the output folder" };
 
         var command = new Command("tag", "Tag images with Chinese labels")
         {
-            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet,
+            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -50,6 +51,7 @@ public static class TagCommand
                 IouThreshold = parse.GetValue(iou),
                 MaxDetections = parse.GetValue(maxDet),
                 MaxPixels = parse.GetValue(maxPixels),
+                Overwrite = parse.GetValue(overwrite),
             };
             return await Run(options, parse.GetValue(quiet), ct);
         });
@@ -64,14 +66,15 @@ public static class TagCommand
             var summary = await ProgressDisplay.RunAsync(quiet, progress => TaggingEngine.RunAsync(options, progress, log, ct));
             if (!quiet)
             {
-                Console.Error.WriteLine($"{summary.Total} images ({summary.Failed} failed) in {summary.Seconds:0.0} s, {summary.ImagesPerSecond:0.0} img/s, model {summary.Model}, batch {summary.BatchSize}");
+                var resumed = summary.Skipped > 0 ? $" ({summary.Skipped} already done)" : "";
+                Console.Error.WriteLine($"{summary.ThisRun} images ({summary.Failed} failed) in {summary.Seconds:0.0} s, {summary.ImagesPerSecond:0.0} img/s, model {summary.Model}, batch {summary.BatchSize}{resumed}");
             }
             Console.WriteLine($"results: {Path.GetFullPath(Path.Combine(options.OutputDir, JsonlSink.FileName))}");
             return ExitCodes.Ok;
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine($"wanwu: interrupted; results so far are in {Path.GetFullPath(options.OutputDir)}");
+            Console.Error.WriteLine($"wanwu: interrupted; the results so far are in {Path.GetFullPath(options.OutputDir)}. Run the same command again to resume.");
             return ExitCodes.Cancelled;
         }
     }

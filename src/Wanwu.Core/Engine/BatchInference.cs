@@ -29,12 +29,12 @@ public sealed class BatchInference(LoadedModel model)
         try
         {
             var outputs = model.Backend.Run(images);
-            return images.Select((img, i) => model.Postprocessor.Process(img, outputs, i)).ToList();
+            return images.Select((img, i) => model.Postprocessor.Process(img, outputs, i).StampedWith(img.Item.Stamp)).ToList();
         }
         catch (Exception e) when (e is not OperationCanceledException and not ModelLoadException)
         {
             if (images.Count == 1)
-                return [ImageResult.Failed(images[0].Item.Path, "inference_error", e.Message.Split('\n')[0])];
+                return [ImageResult.Failed(images[0].Item.Path, "inference_error", e.Message.Split('\n')[0]).StampedWith(images[0].Item.Stamp)];
             var half = images.Count / 2;
             Limit = Math.Min(Limit, Math.Max(1, half));
             return [.. Run(images.Take(half).ToList()), .. Run(images.Skip(half).ToList())];

@@ -8,9 +8,15 @@ public sealed record RunSummary
 {
     public const string FileName = "summary.json";
 
+    /// <summary>Records in results.jsonl, over every run into this folder.</summary>
     public required long Total { get; init; }
     public required long Ok { get; init; }
     public required long Failed { get; init; }
+    /// <summary>Images tagged by this run (the rest were done by earlier, interrupted runs).</summary>
+    public required long ThisRun { get; init; }
+    /// <summary>Inputs skipped because an earlier run already tagged them, unchanged.</summary>
+    public required long Skipped { get; init; }
+    /// <summary>Seconds this run took; <see cref="ImagesPerSecond"/> is this run's images over them.</summary>
     public required double Seconds { get; init; }
     public required double ImagesPerSecond { get; init; }
     public required string Model { get; init; }

@@ -5,7 +5,10 @@ using Wanwu.Sources;
 
 namespace Wanwu.Engine;
 
-/// <summary>A whole tagging run into an output folder: model load, pipeline, sinks, progress and summary.json.</summary>
+/// <summary>
+/// A whole tagging run into an output folder: model load, resume from the journal, pipeline, sinks, progress and
+/// summary.json. Running the same command again into the same folder tags only what is not done yet.
+/// </summary>
 public static class TaggingEngine
 {
     public static async Task<RunSummary> RunAsync(TagOptions options, IProgress<RunProgress>? progress = null, TextWriter? log = null, CancellationToken ct = default)
@@ -14,62 +17,106 @@ public static class TaggingEngine
         try
         {
             Directory.CreateDirectory(options.OutputDir);
+            if (options.Overwrite) ResultJournal.Clear(options.OutputDir);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new OutputException($"Cannot create output folder '{options.OutputDir}': {e.Message}", e);
+            throw new OutputException($"Cannot prepare output folder '{options.OutputDir}': {e.Message}", e);
         }
 
         using var model = ModelLoader.Load(options, log);
+        var journal = ResultJournal.Open(options.OutputDir);
+        if (journal.Repaired > 0) log?.WriteLine($"repaired results.jsonl: dropped {journal.Repaired} incomplete or superseded line(s)");
+        if (journal.Done.Count > 0) log?.WriteLine($"resuming: {journal.Done.Count} images already have results");
+
         var started = DateTimeOffset.Now;
         var clock = Stopwatch.StartNew();
-        long done = 0, failed = 0, total = 0;
+        long done = 0, failed = 0, total = 0, skipped = 0;
         var totalKnown = false;
+        var retagged = false;
+        IEnumerable<InputItem> Pending()
+        {
+            foreach (var item in ImageSources.Enumerate(options.Inputs))
+            {
+                if (journal.IsDone(item)) { Interlocked.Increment(ref skipped); continue; }
+                if (journal.Done.ContainsKey(item.Path)) retagged = true;
+                yield return item;
+            }
+        }
         // Counting runs beside the pipeline so the first images start at once and the ETA appears when the count is known.
         var counter = Task.Run(() =>
         {
-            foreach (var _ in ImageSources.Enumerate(options.Inputs)) Interlocked.Increment(ref total);
+            foreach (var item in ImageSources.Enumerate(options.Inputs))
+                if (!journal.IsDone(item)) Interlocked.Increment(ref total);
             Volatile.Write(ref totalKnown, true);
         }, ct);
-        var topLabels = new Dictionary<string, long>();
-        var errors = new Dictionary<string, long>();
         var completed = false;
+        var failedRun = false;
+        RunSummary? summary = null;
         var sinks = SinkFactory.Create(options);
-        RunSummary summary;
         try
         {
-            await foreach (var batch in TaggingPipeline.RunAsync(model, ImageSources.Enumerate(options.Inputs), options, ct))
+            await foreach (var batch in TaggingPipeline.RunAsync(model, Pending(), options, ct))
             {
-                foreach (var sink in sinks) await sink.WriteAsync(batch, ct);
-                foreach (var r in batch)
-                {
-                    done++;
-                    if (r.Error is { } e) { failed++; errors[e.Type] = errors.GetValueOrDefault(e.Type) + 1; }
-                    else if (r.Labels.Count > 0) topLabels[r.Labels[0].Label] = topLabels.GetValueOrDefault(r.Labels[0].Label) + 1;
-                }
+                // Not cancellable: a batch that reached the sinks is written whole, so an interrupted run stays resumable.
+                foreach (var sink in sinks) await sink.WriteAsync(batch, CancellationToken.None);
+                done += batch.Count;
+                failed += batch.Count(r => r.Error is not null);
                 progress?.Report(new RunProgress(done, failed, Math.Max(done, Interlocked.Read(ref total)), Volatile.Read(ref totalKnown), clock.Elapsed));
             }
             completed = true;
+        }
+        catch
+        {
+            failedRun = true;
+            throw;
         }
         finally
         {
             foreach (var sink in sinks) await sink.DisposeAsync();
             try { await counter; } catch (OperationCanceledException) { }
-            var seconds = clock.Elapsed.TotalSeconds;
-            summary = new RunSummary
+            if (retagged)
             {
-                Total = done, Ok = done - failed, Failed = failed, Seconds = Math.Round(seconds, 3),
-                ImagesPerSecond = seconds > 0 ? Math.Round(done / seconds, 2) : 0,
-                Model = model.Spec.Name, ModelPath = model.Path, Task = model.Spec.Task,
-                ExecutionProvider = model.Backend.ExecutionProvider,
-                BatchSize = options.BatchSize > 0 ? options.BatchSize : model.Spec.PreferredBatch,
-                DecodeThreads = options.EffectiveDecodeThreads, Completed = completed,
-                StartedAt = started, FinishedAt = DateTimeOffset.Now, Inputs = options.Inputs, OutputDir = Path.GetFullPath(options.OutputDir),
-                TopLabels = topLabels.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(50).ToDictionary(),
-                Errors = errors.OrderByDescending(kv => kv.Value).ToDictionary(),
-            };
-            SinkFiles.WriteAtomic(Path.Combine(options.OutputDir, RunSummary.FileName), summary.ToUtf8());
+                // A changed file was tagged again: its old line goes, so every image keeps exactly one record.
+                ResultJournal.Compact(options.OutputDir);
+                if (options.Formats.Contains(OutputFormat.Csv)) CsvSink.Rebuild(options.OutputDir);
+            }
+            try
+            {
+                summary = Summarise(options, model, started, clock.Elapsed.TotalSeconds, done, Interlocked.Read(ref skipped), completed);
+                SinkFiles.WriteAtomic(Path.Combine(options.OutputDir, RunSummary.FileName), summary.ToUtf8());
+            }
+            catch (OutputException) when (failedRun)
+            {
+                // The run's own failure is the one to report; the journal stays valid without a summary.
+            }
         }
-        return summary;
+        return summary!;
+    }
+
+    /// <summary>Totals over every record in the folder (earlier runs included); speed of this run alone.</summary>
+    private static RunSummary Summarise(TagOptions options, LoadedModel model, DateTimeOffset started, double seconds, long thisRun, long skipped, bool completed)
+    {
+        long total = 0, failed = 0;
+        var topLabels = new Dictionary<string, long>();
+        var errors = new Dictionary<string, long>();
+        foreach (var r in ResultJournal.ReadAll(options.OutputDir))
+        {
+            total++;
+            if (r.Error is { } e) { failed++; errors[e.Type] = errors.GetValueOrDefault(e.Type) + 1; }
+            else if (r.Labels.Count > 0) topLabels[r.Labels[0].Label] = topLabels.GetValueOrDefault(r.Labels[0].Label) + 1;
+        }
+        return new RunSummary
+        {
+            Total = total, Ok = total - failed, Failed = failed, ThisRun = thisRun, Skipped = skipped,
+            Seconds = Math.Round(seconds, 3), ImagesPerSecond = seconds > 0 ? Math.Round(thisRun / seconds, 2) : 0,
+            Model = model.Spec.Name, ModelPath = model.Path, Task = model.Spec.Task,
+            ExecutionProvider = model.Backend.ExecutionProvider,
+            BatchSize = options.BatchSize > 0 ? options.BatchSize : model.Spec.PreferredBatch,
+            DecodeThreads = options.EffectiveDecodeThreads, Completed = completed,
+            StartedAt = started, FinishedAt = DateTimeOffset.Now, Inputs = options.Inputs, OutputDir = Path.GetFullPath(options.OutputDir),
+            TopLabels = topLabels.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(50).ToDictionary(),
+            Errors = errors.OrderByDescending(kv => kv.Value).ToDictionary(),
+        };
     }
 }

@@ -89,11 +89,11 @@ public static class TaggingPipeline
         }
         catch (ImageException e)
         {
-            return new DecodeOutcome(null, ImageResult.Failed(item.Path, e.Type, e.Message));
+            return new DecodeOutcome(null, ImageResult.Failed(item.Path, e.Type, e.Message).StampedWith(item.Stamp));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return new DecodeOutcome(null, ImageResult.Failed(item.Path, "decode_error", ImageDecoder.OneLine(e.Message)));
+            return new DecodeOutcome(null, ImageResult.Failed(item.Path, "decode_error", ImageDecoder.OneLine(e.Message)).StampedWith(item.Stamp));
         }
     }
 

@@ -8,19 +8,30 @@ public sealed class CsvSink : IResultSink
 {
     public const string FileName = "results.csv";
     private readonly FileStream _file;
-    private bool _headerWritten;
 
-    public CsvSink(string outputDir) => _file = SinkFiles.Create(Path.Combine(outputDir, FileName));
+    /// <summary>Starts results.csv with the rows of <paramref name="existing"/> records (a resumed run), then appends.</summary>
+    public CsvSink(string outputDir, IEnumerable<ImageResult> existing)
+    {
+        _file = SinkFiles.Create(Path.Combine(outputDir, FileName));
+        // A BOM so that Excel opens Chinese text as UTF-8.
+        var header = new StringBuilder().Append('\uFEFF').Append("path,top_label,top_label_en,top_score,labels,objects,error_type,error_message\n");
+        _file.Write(Encoding.UTF8.GetBytes(header.ToString()));
+        foreach (var chunk in existing.Chunk(1024))
+            _file.Write(Encoding.UTF8.GetBytes(Rows(chunk).ToString()));
+    }
 
-    public async ValueTask WriteAsync(IReadOnlyList<ImageResult> results, CancellationToken ct)
+    /// <summary>Rewrites results.csv from the journal, after it was compacted.</summary>
+    public static void Rebuild(string outputDir)
+    {
+        new CsvSink(outputDir, ResultJournal.ReadAll(outputDir))._file.Dispose();
+    }
+
+    public ValueTask WriteAsync(IReadOnlyList<ImageResult> results, CancellationToken ct) =>
+        SinkFiles.WriteAsync(_file, Encoding.UTF8.GetBytes(Rows(results).ToString()), ct);
+
+    private static StringBuilder Rows(IEnumerable<ImageResult> results)
     {
         var sb = new StringBuilder();
-        if (!_headerWritten)
-        {
-            // A BOM so that Excel opens Chinese text as UTF-8.
-            sb.Append('\uFEFF').Append("path,top_label,top_label_en,top_score,labels,objects,error_type,error_message\n");
-            _headerWritten = true;
-        }
         foreach (var r in results)
         {
             var top = r.Labels.Count > 0 ? r.Labels[0] : null;
@@ -33,7 +44,7 @@ public sealed class CsvSink : IResultSink
               .Append(Field(r.Error?.Type)).Append(',')
               .Append(Field(r.Error?.Message)).Append('\n');
         }
-        await SinkFiles.WriteAsync(_file, Encoding.UTF8.GetBytes(sb.ToString()), ct);
+        return sb;
     }
 
     private static string Field(string? value)

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Wanwu.Sinks;
 
-/// <summary>results.jsonl: one line per image, appended and flushed after every batch.</summary>
+/// <summary>results.jsonl: one line per image, appended and flushed to disk after every batch (see <see cref="ResultJournal"/>).</summary>
 public sealed class JsonlSink : IResultSink
 {
     public const string FileName = "results.jsonl";
@@ -11,7 +11,7 @@ public sealed class JsonlSink : IResultSink
 
     public JsonlSink(string outputDir)
     {
-        _file = SinkFiles.Create(Path.Combine(outputDir, FileName));
+        _file = SinkFiles.Create(Path.Combine(outputDir, FileName), append: true);
     }
 
     public async ValueTask WriteAsync(IReadOnlyList<ImageResult> results, CancellationToken ct)

@@ -43,6 +43,8 @@ public static class ResultJson
             }
             w.WriteEndArray();
         }
+        if (r.FileSize is { } size) w.WriteNumber("file_size", size);
+        if (r.FileMtimeMs is { } mtime) w.WriteNumber("file_mtime_ms", mtime);
         if (r.Error is null) w.WriteNull("error");
         else
         {
@@ -79,7 +81,11 @@ public static class ResultJson
         var error = e.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.Object
             ? new ImageError(err.GetProperty("type").GetString()!, err.GetProperty("message").GetString()!)
             : null;
-        int? Int(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
-        return new ImageResult(e.GetProperty("path").GetString()!, labels, objects, error, Int("width"), Int("height"));
+        long? Long(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;
+        return new ImageResult(e.GetProperty("path").GetString()!, labels, objects, error, (int?)Long("width"), (int?)Long("height"))
+        {
+            FileSize = Long("file_size"),
+            FileMtimeMs = Long("file_mtime_ms"),
+        };
     }
 }

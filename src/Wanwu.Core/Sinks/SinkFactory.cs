@@ -3,10 +3,11 @@ namespace Wanwu.Sinks;
 /// <summary>The one place output formats are mapped to sinks.</summary>
 public static class SinkFactory
 {
+    /// <summary>Opens the sinks of a run; derived files (CSV) restart from the records already in the journal.</summary>
     public static List<IResultSink> Create(TagOptions options)
     {
         var sinks = new List<IResultSink> { new JsonlSink(options.OutputDir) };
-        if (options.Formats.Contains(OutputFormat.Csv)) sinks.Add(new CsvSink(options.OutputDir));
+        if (options.Formats.Contains(OutputFormat.Csv)) sinks.Add(new CsvSink(options.OutputDir, ResultJournal.ReadAll(options.OutputDir)));
         if (options.PerImageJson) sinks.Add(new PerImageJsonSink(options.OutputDir));
         return sinks;
     }

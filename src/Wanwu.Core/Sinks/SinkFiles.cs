@@ -3,11 +3,11 @@ namespace Wanwu.Sinks;
 /// <summary>File handling shared by sinks: creation and writes that turn I/O failures into <see cref="OutputException"/>.</summary>
 internal static class SinkFiles
 {
-    public static FileStream Create(string path)
+    public static FileStream Create(string path, bool append = false)
     {
         try
         {
-            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, useAsync: true);
+            return new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, useAsync: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -20,7 +20,8 @@ internal static class SinkFiles
         try
         {
             await file.WriteAsync(data, ct);
-            await file.FlushAsync(ct);
+            // To the disk, not just the OS: a batch reported done must survive a power loss.
+            file.Flush(flushToDisk: true);
         }
         catch (IOException e)
         {
