@@ -44,18 +44,23 @@ public static class TaggingEngine
             }
         }
         // Counting runs beside the pipeline so the first images start at once and the ETA appears when the count is known.
+        using var counting = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var counter = Task.Run(() =>
         {
             foreach (var item in ImageSources.Enumerate(options.Inputs))
+            {
+                counting.Token.ThrowIfCancellationRequested();
                 if (!journal.IsDone(item)) Interlocked.Increment(ref total);
+            }
             Volatile.Write(ref totalKnown, true);
-        }, ct);
+        }, counting.Token);
         var completed = false;
         var failedRun = false;
         RunSummary? summary = null;
-        var sinks = SinkFactory.Create(options);
+        var sinks = new List<IResultSink>();
         try
         {
+            sinks.AddRange(SinkFactory.Create(options));
             await foreach (var batch in TaggingPipeline.RunAsync(model, Pending(), options, ct))
             {
                 // Not cancellable: a batch that reached the sinks is written whole, so an interrupted run stays resumable.
@@ -73,16 +78,17 @@ public static class TaggingEngine
         }
         finally
         {
-            foreach (var sink in sinks) await sink.DisposeAsync();
+            if (!completed) counting.Cancel();
             try { await counter; } catch (OperationCanceledException) { }
-            if (retagged)
-            {
-                // A changed file was tagged again: its old line goes, so every image keeps exactly one record.
-                ResultJournal.Compact(options.OutputDir);
-                if (options.Formats.Contains(OutputFormat.Csv)) CsvSink.Rebuild(options.OutputDir);
-            }
             try
             {
+                foreach (var sink in sinks) await sink.DisposeAsync();
+                if (retagged)
+                {
+                    // A changed file was tagged again: its old line goes, so every image keeps exactly one record.
+                    ResultJournal.Compact(options.OutputDir);
+                    if (options.Formats.Contains(OutputFormat.Csv)) CsvSink.Rebuild(options.OutputDir);
+                }
                 summary = Summarise(options, model, started, clock.Elapsed.TotalSeconds, done, Interlocked.Read(ref skipped), completed);
                 SinkFiles.WriteAtomic(Path.Combine(options.OutputDir, RunSummary.FileName), summary.ToUtf8());
             }

@@ -15,15 +15,24 @@ public sealed class CsvSink : IResultSink
         _file = SinkFiles.Create(Path.Combine(outputDir, FileName));
         // A BOM so that Excel opens Chinese text as UTF-8.
         var header = new StringBuilder().Append('\uFEFF').Append("path,top_label,top_label_en,top_score,labels,objects,error_type,error_message\n");
-        _file.Write(Encoding.UTF8.GetBytes(header.ToString()));
-        foreach (var chunk in existing.Chunk(1024))
-            _file.Write(Encoding.UTF8.GetBytes(Rows(chunk).ToString()));
+        try
+        {
+            SinkFiles.Write(_file, Encoding.UTF8.GetBytes(header.ToString()));
+            foreach (var chunk in existing.Chunk(1024))
+                SinkFiles.Write(_file, Encoding.UTF8.GetBytes(Rows(chunk).ToString()));
+        }
+        catch
+        {
+            // The buffered bytes cannot be written either; closing must not hide the first error.
+            try { _file.Dispose(); } catch (IOException) { }
+            throw;
+        }
     }
 
     /// <summary>Rewrites results.csv from the journal, after it was compacted.</summary>
     public static void Rebuild(string outputDir)
     {
-        new CsvSink(outputDir, ResultJournal.ReadAll(outputDir))._file.Dispose();
+        SinkFiles.CloseAsync(new CsvSink(outputDir, ResultJournal.ReadAll(outputDir))._file).AsTask().GetAwaiter().GetResult();
     }
 
     public ValueTask WriteAsync(IReadOnlyList<ImageResult> results, CancellationToken ct) =>
@@ -53,5 +62,5 @@ public sealed class CsvSink : IResultSink
         return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
     }
 
-    public ValueTask DisposeAsync() => _file.DisposeAsync();
+    public ValueTask DisposeAsync() => SinkFiles.CloseAsync(_file);
 }

@@ -25,5 +25,5 @@ public sealed class JsonlSink : IResultSink
         await SinkFiles.WriteAsync(_file, buffer.WrittenMemory, ct);
     }
 
-    public ValueTask DisposeAsync() => _file.DisposeAsync();
+    public ValueTask DisposeAsync() => SinkFiles.CloseAsync(_file);
 }

@@ -29,6 +29,31 @@ internal static class SinkFiles
         }
     }
 
+    public static void Write(FileStream file, ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            file.Write(data);
+            file.Flush(flushToDisk: true);
+        }
+        catch (IOException e)
+        {
+            throw new OutputException($"Cannot write '{file.Name}': {e.Message}", e);
+        }
+    }
+
+    public static async ValueTask CloseAsync(FileStream file)
+    {
+        try
+        {
+            await file.DisposeAsync();
+        }
+        catch (IOException e)
+        {
+            throw new OutputException($"Cannot write '{file.Name}': {e.Message}", e);
+        }
+    }
+
     /// <summary>Writes a whole file through a temporary name and a rename, so readers never see half of it.</summary>
     public static void WriteAtomic(string path, ReadOnlySpan<byte> data)
     {
