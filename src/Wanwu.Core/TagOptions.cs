@@ -45,6 +45,18 @@ public sealed record TagOptions
     /// <summary>Images whose header claims more pixels than this are refused before decoding.</summary>
     public long MaxPixels { get; init; } = 20_000L * 20_000L;
 
+    /// <summary>
+    /// Called once when a decode runs longer than <see cref="DecodeTimeout"/>: a hung native decoder cannot be stopped
+    /// from inside the process, so the CLI's worker process exits and its supervisor records the file as an error.
+    /// </summary>
+    public Action<Sources.InputItem>? OnDecodeHung { get; init; }
+
+    /// <summary>Longest a single decode may take before <see cref="OnDecodeHung"/> is called.</summary>
+    public TimeSpan DecodeTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Only images whose path is in this set are tagged (used to retry crash suspects one by one).</summary>
+    public IReadOnlySet<string>? OnlyPaths { get; init; }
+
     /// <summary>Start afresh instead of resuming: previous results in the output folder are removed.</summary>
     public bool Overwrite { get; init; }
 

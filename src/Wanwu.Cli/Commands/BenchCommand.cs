@@ -93,9 +93,8 @@ public static class BenchCommand
 
     private static async Task<BenchResult> RunChild(string way, string model, int count, string[] inputs, CancellationToken ct)
     {
-        var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
-        foreach (var a in new[] { "bench-one", way, model, count.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(inputs)) psi.ArgumentList.Add(a);
+        var psi = SelfProcess.StartInfo(new[] { "bench-one", way, model, count.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(inputs));
+        psi.RedirectStandardOutput = true;
         using var child = Process.Start(psi)!;
         var output = await child.StandardOutput.ReadToEndAsync(ct);
         await child.WaitForExitAsync(ct);

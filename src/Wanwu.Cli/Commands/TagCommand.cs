@@ -25,10 +25,12 @@ public static class TagCommand
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images whose header claims more pixels", DefaultValueFactory = _ => 400_000_000L };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh instead of resuming into the output folder" };
+        var decodeTimeout = new Option<double>("--decode-timeout") { Description = "Seconds one image may take to decode before it is abandoned", DefaultValueFactory = _ => 120 };
+        var inProcess = new Option<bool>("--no-isolation") { Description = "Decode in this process: faster to start, but a crashing decoder stops the run" };
 
         var command = new Command("tag", "Tag images with Chinese labels")
         {
-            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite,
+            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, decodeTimeout, inProcess,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -52,10 +54,34 @@ public static class TagCommand
                 MaxDetections = parse.GetValue(maxDet),
                 MaxPixels = parse.GetValue(maxPixels),
                 Overwrite = parse.GetValue(overwrite),
+                DecodeTimeout = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(decodeTimeout))),
             };
-            return await Run(options, parse.GetValue(quiet), ct);
+            if (Environment.GetEnvironmentVariable(Supervisor.WorkerVariable) is { } parent)
+                return await RunWorker(options, int.Parse(parent, System.Globalization.CultureInfo.InvariantCulture), parse.GetValue(quiet), ct);
+            if (parse.GetValue(inProcess)) return await Run(options, parse.GetValue(quiet), ct);
+            return await Supervisor.RunAsync(Environment.GetCommandLineArgs()[1..], options, ct);
         });
         return command;
+    }
+
+    /// <summary>The worker side of <see cref="Supervisor"/>: runs the job here, exits at once if a decode hangs.</summary>
+    private static Task<int> RunWorker(TagOptions options, int parent, bool quiet, CancellationToken ct)
+    {
+        SelfProcess.DieWithParent(parent);
+        if (Environment.GetEnvironmentVariable(Supervisor.OnlyVariable) is { } only)
+        {
+            options = options with { OnlyPaths = File.ReadAllLines(only).Where(l => l.Length > 0).ToHashSet(StringComparer.Ordinal), DecodeThreads = 1, Overwrite = false };
+            quiet = true;
+        }
+        options = options with
+        {
+            OnDecodeHung = item =>
+            {
+                File.WriteAllText(Path.Combine(TaggingEngine.StateDir(options.OutputDir), Supervisor.HungFile), item.Path);
+                Environment.Exit(Supervisor.HungExitCode);
+            },
+        };
+        return Run(options, quiet, ct);
     }
 
     public static async Task<int> Run(TagOptions options, bool quiet, CancellationToken ct)

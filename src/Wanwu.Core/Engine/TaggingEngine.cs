@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Wanwu.Decode;
 using Wanwu.Models;
 using Wanwu.Sinks;
 using Wanwu.Sources;
@@ -17,13 +18,14 @@ public static class TaggingEngine
         try
         {
             Directory.CreateDirectory(options.OutputDir);
-            if (options.Overwrite) ResultJournal.Clear(options.OutputDir);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new OutputException($"Cannot prepare output folder '{options.OutputDir}': {e.Message}", e);
         }
 
+        using var outputLock = OutputLock.Acquire(options.OutputDir, TimeSpan.FromSeconds(15));
+        if (options.Overwrite) ResultJournal.Clear(options.OutputDir);
         using var model = ModelLoader.Load(options, log);
         var journal = ResultJournal.Open(options.OutputDir);
         if (journal.Repaired > 0) log?.WriteLine($"repaired results.jsonl: dropped {journal.Repaired} incomplete or superseded line(s)");
@@ -38,6 +40,7 @@ public static class TaggingEngine
         {
             foreach (var item in ImageSources.Enumerate(options.Inputs))
             {
+                if (options.OnlyPaths is { } only && !only.Contains(item.Path)) continue;
                 if (journal.IsDone(item)) { Interlocked.Increment(ref skipped); continue; }
                 if (journal.Done.ContainsKey(item.Path)) retagged = true;
                 yield return item;
@@ -50,7 +53,7 @@ public static class TaggingEngine
             foreach (var item in ImageSources.Enumerate(options.Inputs))
             {
                 counting.Token.ThrowIfCancellationRequested();
-                if (!journal.IsDone(item)) Interlocked.Increment(ref total);
+                if (!journal.IsDone(item) && (options.OnlyPaths is null || options.OnlyPaths.Contains(item.Path))) Interlocked.Increment(ref total);
             }
             Volatile.Write(ref totalKnown, true);
         }, counting.Token);
@@ -58,10 +61,11 @@ public static class TaggingEngine
         var failedRun = false;
         RunSummary? summary = null;
         var sinks = new List<IResultSink>();
+        using var guard = new DecodeGuard(StateDir(options.OutputDir), options.EffectiveDecodeThreads, options.DecodeTimeout, options.OnDecodeHung);
         try
         {
             sinks.AddRange(SinkFactory.Create(options));
-            await foreach (var batch in TaggingPipeline.RunAsync(model, Pending(), options, ct))
+            await foreach (var batch in TaggingPipeline.RunAsync(model, Pending(), options, ct, guard))
             {
                 // Not cancellable: a batch that reached the sinks is written whole, so an interrupted run stays resumable.
                 foreach (var sink in sinks) await sink.WriteAsync(batch, CancellationToken.None);
@@ -99,6 +103,9 @@ public static class TaggingEngine
         }
         return summary!;
     }
+
+    /// <summary>wanwu's own bookkeeping inside an output folder.</summary>
+    public static string StateDir(string outputDir) => Path.Combine(outputDir, ".wanwu");
 
     /// <summary>Totals over every record in the folder (earlier runs included); speed of this run alone.</summary>
     private static RunSummary Summarise(TagOptions options, LoadedModel model, DateTimeOffset started, double seconds, long thisRun, long skipped, bool completed)

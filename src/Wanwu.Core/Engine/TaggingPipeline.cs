@@ -14,8 +14,9 @@ namespace Wanwu.Engine;
 public static class TaggingPipeline
 {
     /// <summary>Yields the records of each finished batch, failed images included, as soon as they are ready.</summary>
+    /// <remarks><c>guard</c> records what each decoder works on, for crash recovery; null for none.</remarks>
     public static async IAsyncEnumerable<IReadOnlyList<ImageResult>> RunAsync(
-        LoadedModel model, IEnumerable<InputItem> items, TagOptions options, [EnumeratorCancellation] CancellationToken ct = default)
+        LoadedModel model, IEnumerable<InputItem> items, TagOptions options, [EnumeratorCancellation] CancellationToken ct = default, DecodeGuard? guard = null)
     {
         var batchSize = options.BatchSize > 0 ? options.BatchSize : model.Spec.PreferredBatch;
         var threads = options.EffectiveDecodeThreads;
@@ -31,7 +32,7 @@ public static class TaggingPipeline
         var tasks = new List<Task>
         {
             Task.Run(() => Produce(items, inputs.Writer, token), token),
-            Task.Run(() => DecodeAll(decoder, inputs.Reader, decoded.Writer, threads, token), token),
+            Task.Run(() => DecodeAll(decoder, inputs.Reader, decoded.Writer, threads, guard, token), token),
             Task.Run(() => Batcher.RunAsync(decoded.Reader, batches.Writer, batchSize, token), token),
             Task.Run(() => Infer(model, batches.Reader, results.Writer, token), token),
         };
@@ -62,12 +63,17 @@ public static class TaggingPipeline
         }
     }
 
-    private static async Task DecodeAll(ImageDecoder decoder, ChannelReader<InputItem> reader, ChannelWriter<DecodeOutcome> writer, int threads, CancellationToken ct)
+    private static async Task DecodeAll(ImageDecoder decoder, ChannelReader<InputItem> reader, ChannelWriter<DecodeOutcome> writer, int threads, DecodeGuard? guard, CancellationToken ct)
     {
-        var workers = Enumerable.Range(0, threads).Select(_ => Task.Run(async () =>
+        var workers = Enumerable.Range(0, threads).Select(worker => Task.Run(async () =>
         {
             await foreach (var item in reader.ReadAllAsync(ct))
-                await writer.WriteAsync(DecodeOne(decoder, item), ct);
+            {
+                guard?.Begin(worker, item);
+                var outcome = DecodeOne(decoder, item);
+                guard?.End(worker);
+                await writer.WriteAsync(outcome, ct);
+            }
         }, ct)).ToArray();
         try
         {
