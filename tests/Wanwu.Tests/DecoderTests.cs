@@ -85,6 +85,41 @@ public class DecoderTests
         if (name != "tiny.png") Assert.True(d.Pixels.Distinct().Count() > 20, "the gradient survives decoding");
     }
 
+    /// <summary>A 2x2 BMP: red, green on the top row; blue, white below (bottom-up rows, BGR order, 4-byte row padding).</summary>
+    private static byte[] Bmp(int bits)
+    {
+        byte[] pixels = bits == 24
+            ? [255, 0, 0, 255, 255, 255, 0, 0, /* bottom row: blue, white */ 0, 0, 255, 0, 255, 0, 0, 0 /* top row: red, green */]
+            : [2, 3, 0, 0, /* bottom: palette 2, 3 */ 0, 1, 0, 0 /* top: palette 0, 1 */];
+        byte[] palette = bits == 8 ? [0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0] : [];
+        var offset = 54 + palette.Length;
+        var header = new byte[54];
+        "BM"u8.CopyTo(header);
+        BitConverter.GetBytes(offset + pixels.Length).CopyTo(header, 2);
+        BitConverter.GetBytes(offset).CopyTo(header, 10);
+        BitConverter.GetBytes(40).CopyTo(header, 14);
+        BitConverter.GetBytes(2).CopyTo(header, 18);
+        BitConverter.GetBytes(2).CopyTo(header, 22);
+        BitConverter.GetBytes((short)1).CopyTo(header, 26);
+        BitConverter.GetBytes((short)bits).CopyTo(header, 28);
+        BitConverter.GetBytes(bits == 8 ? 4 : 0).CopyTo(header, 46);
+        return [.. header, .. palette, .. pixels];
+    }
+
+    [Theory]
+    [InlineData(24)]
+    [InlineData(8)]
+    public void Bmp_files_decode_with_their_true_colours(int bits)
+    {
+        using var dir = new TempDir();
+        File.WriteAllBytes(dir["four.BMP"], Bmp(bits));
+        var d = Decode(dir["four.BMP"], new ImageDecoder(new PreprocessSpec(2, 2), 1000));
+        Assert.Equal((2, 2), (d.OriginalWidth, d.OriginalHeight));
+        Assert.Equal([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255], d.Pixels);
+        File.WriteAllBytes(dir["cut.bmp"], Bmp(bits)[..60]);
+        Assert.Equal("decode_error", Fails(dir["cut.bmp"]).Type);
+    }
+
     [Fact]
     public void A_jpeg_named_png_decodes_by_its_content()
     {

@@ -33,8 +33,9 @@ public sealed class ImageDecoder
     }
 
     /// <summary>Loads and resizes to exactly w×h, rotated upright.</summary>
-    private Image Load(string path, int w, int h)
+    private Image Load(string path, int w, int h, Image? decoded)
     {
+        if (decoded is not null) return decoded.ThumbnailImage(w, height: h, size: Enums.Size.Force);
         if (_shrinkOnLoad) return Image.Thumbnail(path, w, height: h, size: Enums.Size.Force);
         using var full = Image.NewFromFile(path, access: Enums.Access.Sequential);
         return full.ThumbnailImage(w, height: h, size: Enums.Size.Force);
@@ -76,8 +77,10 @@ public sealed class ImageDecoder
             throw new ImageException("not_found", $"symbolic link to a missing file: {target}");
         if (info.Length == 0) throw new ImageException("empty_file", "file is empty");
 
+        // libvips as shipped has no BMP loader: such files are read here and resized from memory.
+        using var bmp = BmpReader.IsBmp(item.FullPath) ? BmpReader.Read(item.FullPath, _maxPixels) : null;
         int origW, origH;
-        using (var header = Image.NewFromFile(item.FullPath, access: Enums.Access.Sequential))
+        using (var header = bmp?.Copy() ?? Image.NewFromFile(item.FullPath, access: Enums.Access.Sequential))
         {
             (origW, origH) = (header.Width, header.PageHeight);
             if ((long)origW * origH > _maxPixels)
@@ -92,14 +95,14 @@ public sealed class ImageDecoder
         switch (_spec.Mode)
         {
             case ResizeMode.Stretch:
-                image = Load(item.FullPath, w, h);
+                image = Load(item.FullPath, w, h, bmp);
                 geometry = new Geometry((double)w / origW, (double)h / origH, 0, 0);
                 break;
             case ResizeMode.CenterCrop:
             {
                 var scale = Math.Max(w, h) / _spec.CropFraction / Math.Min(origW, origH);
                 var (rw, rh) = (Math.Max(w, (int)Math.Round(origW * scale)), Math.Max(h, (int)Math.Round(origH * scale)));
-                using var resized = Load(item.FullPath, rw, rh);
+                using var resized = Load(item.FullPath, rw, rh, bmp);
                 var (left, top) = ((rw - w) / 2, (rh - h) / 2);
                 image = resized.Crop(left, top, w, h);
                 geometry = new Geometry((double)rw / origW, (double)rh / origH, -left, -top);
@@ -109,7 +112,7 @@ public sealed class ImageDecoder
             {
                 var scale = Math.Min((double)w / origW, (double)h / origH);
                 var (rw, rh) = (Math.Max(1, (int)Math.Round(origW * scale)), Math.Max(1, (int)Math.Round(origH * scale)));
-                using var thumb = Load(item.FullPath, rw, rh);
+                using var thumb = Load(item.FullPath, rw, rh, bmp);
                 using var resized = ToRgb8(thumb);
                 var (left, top) = ((w - rw) / 2, (h - rh) / 2);
                 var pad = (double)_spec.PadValue;

@@ -55,7 +55,7 @@ public sealed class TfjsGraph
             var dir = Path.GetDirectoryName(Path.GetFullPath(modelJsonPath))!;
             return new TfjsGraph { Nodes = nodes, Weights = ReadWeights(root.GetProperty("weightsManifest"), dir) };
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException)
+        catch (Exception e) when (e is not ModelLoadException and not OutOfMemoryException)
         {
             throw new ModelLoadException($"Cannot read TF.js model '{modelJsonPath}': {e.Message}", e);
         }

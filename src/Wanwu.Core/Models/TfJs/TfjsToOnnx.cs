@@ -31,6 +31,19 @@ public sealed class TfjsToOnnx
     /// </summary>
     public static ModelProto Convert(TfjsGraph tf, IReadOnlyDictionary<string, string> outputs, string inputName = "images", IDictionary<string, string>? metadata = null)
     {
+        try
+        {
+            return ConvertCore(tf, outputs, inputName, metadata);
+        }
+        catch (Exception e) when (e is not ModelLoadException and not OutOfMemoryException)
+        {
+            // A graph that does not hold together (wrong shapes, missing attributes) is a bad model file, not a bug to crash on.
+            throw new ModelLoadException($"The TF.js graph is malformed: {e.Message}", e);
+        }
+    }
+
+    private static ModelProto ConvertCore(TfjsGraph tf, IReadOnlyDictionary<string, string> outputs, string inputName, IDictionary<string, string>? metadata)
+    {
         var converter = new TfjsToOnnx(tf);
         var unsupported = converter.Reachable(outputs.Keys).Select(n => tf.Nodes[n].Op).Where(op => !SupportedOps.Contains(op)).Distinct().ToList();
         if (unsupported.Count > 0)
