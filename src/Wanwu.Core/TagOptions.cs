@@ -1,7 +1,7 @@
 namespace Wanwu;
 
 /// <summary>Output file formats a run can write besides <c>summary.json</c>.</summary>
-public enum OutputFormat { Jsonl, Csv }
+public enum OutputFormat { Jsonl, Json, Csv, Parquet }
 
 /// <summary>Everything a tagging run needs; one record flows from the CLI through every stage.</summary>
 public sealed record TagOptions

@@ -17,7 +17,7 @@ public static class TagCommand
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per inference call (0: the model's preferred size)" };
         var threads = new Option<int>("--threads", "-j") { Description = "Parallel decoders (0: one per core)" };
         var inferThreads = new Option<int>("--inference-threads") { Description = "ONNX Runtime threads per operator (0: automatic)" };
-        var format = new Option<string[]>("--format", "-f") { Description = "Output formats, comma-separated: jsonl, csv", AllowMultipleArgumentsPerToken = true };
+        var format = new Option<string[]>("--format", "-f") { Description = "Output formats, comma-separated: jsonl, json (one file per image), csv, parquet", AllowMultipleArgumentsPerToken = true };
         var perImage = new Option<bool>("--per-image-json") { Description = "Also write one JSON file per image under json/" };
         var score = new Option<float>("--score-threshold") { Description = "Detections below this score are dropped", DefaultValueFactory = _ => 0.3f };
         var iou = new Option<float>("--iou-threshold") { Description = "NMS overlap threshold", DefaultValueFactory = _ => 0.45f };

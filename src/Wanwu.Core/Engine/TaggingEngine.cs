@@ -93,6 +93,7 @@ public static class TaggingEngine
                     ResultJournal.Compact(options.OutputDir);
                     if (options.Formats.Contains(OutputFormat.Csv)) CsvSink.Rebuild(options.OutputDir);
                 }
+                if (options.Formats.Contains(OutputFormat.Parquet)) await ParquetExport.WriteAsync(options.OutputDir, CancellationToken.None);
                 summary = Summarise(options, model, started, clock.Elapsed.TotalSeconds, done, Interlocked.Read(ref skipped), completed);
                 SinkFiles.WriteAtomic(Path.Combine(options.OutputDir, RunSummary.FileName), summary.ToUtf8());
             }

@@ -8,11 +8,11 @@ public static class SinkFactory
     {
         var sinks = new List<IResultSink> { new JsonlSink(options.OutputDir) };
         if (options.Formats.Contains(OutputFormat.Csv)) sinks.Add(new CsvSink(options.OutputDir, ResultJournal.ReadAll(options.OutputDir)));
-        if (options.PerImageJson) sinks.Add(new PerImageJsonSink(options.OutputDir));
+        if (options.PerImageJson || options.Formats.Contains(OutputFormat.Json)) sinks.Add(new PerImageJsonSink(options.OutputDir));
         return sinks;
     }
 
-    /// <summary>Parses <c>--format jsonl,csv</c>.</summary>
+    /// <summary>Parses <c>--format jsonl,json,csv,parquet</c> (json: one file per image).</summary>
     public static HashSet<OutputFormat> ParseFormats(IEnumerable<string> values)
     {
         var formats = new HashSet<OutputFormat> { OutputFormat.Jsonl };
@@ -22,8 +22,9 @@ public static class SinkFactory
             {
                 "jsonl" => OutputFormat.Jsonl,
                 "csv" => OutputFormat.Csv,
-                "json" => throw new ArgumentException("per-image JSON is --per-image-json"),
-                _ => throw new ArgumentException($"unknown format '{value}' (jsonl, csv)"),
+                "parquet" => OutputFormat.Parquet,
+                "json" => OutputFormat.Json,
+                _ => throw new ArgumentException($"unknown format '{value}' (jsonl, json, csv, parquet)"),
             });
         }
         return formats;
