@@ -7,6 +7,7 @@ var root = new RootCommand("wanwu (万物): tag large sets of images with Chines
     TagCommand.Create(),
     ModelsCommand.Create(),
     DemoCommand.Create(),
+    ReportCommand.Create(),
     BenchCommand.Create(),
     BenchCommand.CreateChild(),
 };
