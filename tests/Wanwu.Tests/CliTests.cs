@@ -105,3 +105,38 @@ public class CliTests
         Assert.Contains("covers all 81 outputs", inspect.Stdout);
     }
 }
+
+/// <summary><c>wanwu bench</c> as a process: the three ways side by side, as JSON and as a chart.</summary>
+public class BenchCliTests
+{
+    [Fact]
+    public void Bench_compares_the_three_ways_and_draws_the_chart()
+    {
+        using var dir = new TempDir();
+        var r = CliProcess.Run("bench", TestPaths.Photos, "--model", TestPaths.MobileNet, "--naive-sample", "3", "--limit", "30", "--json", "--plot", dir["bench.png"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var results = JsonDocument.Parse(r.Stdout).RootElement.EnumerateArray().ToList();
+        Assert.Equal(["naive", "blog", "wanwu"], results.Select(e => e.GetProperty("way").GetString()));
+        Assert.Equal([3, 30, 30], results.Select(e => e.GetProperty("images").GetInt32()));
+        Assert.All(results, e =>
+        {
+            Assert.True(e.GetProperty("images_per_second").GetDouble() > 0);
+            Assert.True(e.GetProperty("peak_rss_mb").GetDouble() > 10);
+            Assert.Equal(0, e.GetProperty("failed").GetInt32());
+        });
+        using var png = NetVips.Image.NewFromFile(dir["bench.png"]);
+        Assert.Equal(760, png.Width);
+    }
+
+    [Fact]
+    public void Make_set_writes_1080p_jpegs_from_real_photos()
+    {
+        using var dir = new TempDir();
+        var r = CliProcess.Run("bench", "make-set", TestPaths.SomePhotos(2)[0], TestPaths.SomePhotos(2)[1], "-o", dir["set"], "--copies", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var files = Directory.GetFiles(dir["set"]);
+        Assert.Equal(4, files.Length);
+        using var img = NetVips.Image.NewFromFile(files[0]);
+        Assert.Equal((1920, 1080), (img.Width, img.Height));
+    }
+}

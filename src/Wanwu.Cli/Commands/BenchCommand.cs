@@ -21,9 +21,10 @@ public static class BenchCommand
         var naiveSample = new Option<int>("--naive-sample") { Description = "Images the naive way runs on (it is slow)", DefaultValueFactory = _ => 20 };
         var limit = new Option<int>("--limit") { Description = "Use at most this many images (0: all)" };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
+        var plot = new Option<string?>("--plot") { Description = "Also draw the comparison as a PNG bar chart at this path" };
         var command = new Command("bench", "Measure wanwu against the naive and the blog's way, each in its own process")
         {
-            inputs, model, ways, naiveSample, limit, json,
+            inputs, model, ways, naiveSample, limit, json, plot,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -40,6 +41,11 @@ public static class BenchCommand
             }
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(results, Json));
             else Print(results);
+            if (parse.GetValue(plot) is { } png)
+            {
+                BenchPlot.WritePng(results, png, $"wanwu bench · {Path.GetFileNameWithoutExtension(m.TrimEnd('/'))} · {Environment.ProcessorCount} cores");
+                Console.Error.WriteLine($"plot: {Path.GetFullPath(png)}");
+            }
             return ExitCodes.Ok;
         });
         command.Add(CreateMakeSet());
@@ -107,7 +113,7 @@ public static class BenchCommand
         var baseline = results.FirstOrDefault(r => r.Way == "naive") ?? results[0];
         var table = new Table().AddColumns("way", "images", "seconds", "images/s", "peak RSS MiB", "CPU use", "speed-up");
         foreach (var r in results)
-            table.AddRow(r.Way, r.Images.ToString(), $"{r.Seconds:0.00}", $"{r.ImagesPerSecond:0.0}", $"{r.PeakRssMiB:0}",
+            table.AddRow(r.Way, r.Images.ToString(), $"{r.Seconds:0.00}", $"{r.ImagesPerSecond:0.0}", $"{r.PeakRssMb:0}",
                 $"{r.CpuUtilisation:P0}", $"{r.ImagesPerSecond / baseline.ImagesPerSecond:0.0}x");
         AnsiConsole.Write(table);
     }

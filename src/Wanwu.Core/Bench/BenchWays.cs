@@ -9,7 +9,7 @@ using Wanwu.Sources;
 namespace Wanwu.Bench;
 
 /// <summary>One way of tagging measured by <c>wanwu bench</c>.</summary>
-public sealed record BenchResult(string Way, int Images, double Seconds, double ImagesPerSecond, double CpuSeconds, double CpuUtilisation, double PeakRssMiB, int Failed);
+public sealed record BenchResult(string Way, int Images, double Seconds, double ImagesPerSecond, double CpuSeconds, double CpuUtilisation, double PeakRssMb, int Failed);
 
 /// <summary>
 /// The three ways compared side by side on the same model and images: the naive script (model loaded for every image,
