@@ -18,11 +18,14 @@ public sealed record TagOptions
     /// <summary>Labels kept per image, best first.</summary>
     public int TopK { get; init; } = 5;
 
-    /// <summary>Images per inference call; 0 picks the model's preferred size.</summary>
+    /// <summary>Images per inference call; 0 probes the model for the batch that runs fastest.</summary>
     public int BatchSize { get; init; }
 
     /// <summary>Parallel decoders; 0 means one per core.</summary>
     public int DecodeThreads { get; init; }
+
+    /// <summary>Devices to run on, one inference session each (<c>auto</c>, <c>cpu</c>, <c>cuda:N</c>, <c>tensorrt:N</c>); results are merged.</summary>
+    public IReadOnlyList<string> Devices { get; init; } = ["auto"];
 
     /// <summary>Threads ONNX Runtime may use inside one operator; 0 lets wanwu choose.</summary>
     public int InferenceThreads { get; init; }

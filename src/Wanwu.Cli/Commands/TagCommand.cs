@@ -24,13 +24,15 @@ public static class TagCommand
         var maxDet = new Option<int>("--max-detections") { Description = "Most objects kept per image", DefaultValueFactory = _ => 100 };
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images whose header claims more pixels", DefaultValueFactory = _ => 400_000_000L };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output" };
+        var device = new Option<string>("--device", "-d") { Description = "auto, cpu, cuda[:N] or tensorrt[:N]; falls back to the CPU with a message when no GPU runtime is present", DefaultValueFactory = _ => "auto" };
+        var devices = new Option<string?>("--devices") { Description = "Several devices, one session each, one merged output: e.g. cuda:0,cuda:1 or 0,1" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh instead of resuming into the output folder" };
         var decodeTimeout = new Option<double>("--decode-timeout") { Description = "Seconds one image may take to decode before it is abandoned", DefaultValueFactory = _ => 120 };
         var inProcess = new Option<bool>("--no-isolation") { Description = "Decode in this process: faster to start, but a crashing decoder stops the run" };
 
         var command = new Command("tag", "Tag images with Chinese labels")
         {
-            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, decodeTimeout, inProcess,
+            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, decodeTimeout, inProcess, device, devices,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -55,6 +57,7 @@ public static class TagCommand
                 MaxPixels = parse.GetValue(maxPixels),
                 Overwrite = parse.GetValue(overwrite),
                 DecodeTimeout = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(decodeTimeout))),
+                Devices = ParseDevices(parse.GetValue(devices) ?? parse.GetValue(device)!),
             };
             if (Environment.GetEnvironmentVariable(Supervisor.WorkerVariable) is { } parent)
                 return await RunWorker(options, int.Parse(parent, System.Globalization.CultureInfo.InvariantCulture), parse.GetValue(quiet), ct);
@@ -62,6 +65,18 @@ public static class TagCommand
             return await Supervisor.RunAsync(Environment.GetCommandLineArgs()[1..], options, ct);
         });
         return command;
+    }
+
+    private static IReadOnlyList<string> ParseDevices(string text)
+    {
+        try
+        {
+            return Backends.DeviceSpec.ParseList(text).Select(d => d.ToString()).ToList();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     /// <summary>The worker side of <see cref="Supervisor"/>: runs the job here, exits at once if a decode hangs.</summary>

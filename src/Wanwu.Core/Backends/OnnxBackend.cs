@@ -13,43 +13,55 @@ public sealed class OnnxBackend : IInferenceBackend
     private readonly string[] _outputNames;
     private readonly RunOptions _runOptions = new();
 
-    /// <summary>Opens <paramref name="modelPath"/> with ONNX Runtime on the CPU.</summary>
-    public OnnxBackend(string modelPath, ModelSpec spec, int intraOpThreads)
+    private readonly OrtIoBinding _binding;
+
+    /// <summary>Opens <paramref name="modelPath"/> with ONNX Runtime on <paramref name="device"/> (already resolved, see <see cref="ExecutionProviders.Resolve"/>).</summary>
+    public OnnxBackend(string modelPath, ModelSpec spec, int intraOpThreads, DeviceSpec device = default)
     {
-        _session = OpenSession(modelPath, intraOpThreads);
+        _session = OpenSession(modelPath, intraOpThreads, device);
         _encoder = new InputEncoder(spec);
         _outputNames = _session.OutputMetadata.Keys.ToArray();
+        _binding = _session.CreateIoBinding();
+        ExecutionProvider = ExecutionProviders.Name(device);
     }
 
     /// <summary>Opens a session, turning ONNX Runtime's failures into a message about the model file.</summary>
-    public static InferenceSession OpenSession(string modelPath, int intraOpThreads = 0)
+    public static InferenceSession OpenSession(string modelPath, int intraOpThreads = 0, DeviceSpec device = default)
     {
         var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
-        if (intraOpThreads > 0) options.IntraOpNumThreads = intraOpThreads;
+        // Decoders share the cores with inference: threads that spin while waiting for work would take time from them
+        // (measured: MobileNet 54 → 66 img/s on 2 cores), so ONNX Runtime's threads sleep instead.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        options.IntraOpNumThreads = intraOpThreads > 0 ? intraOpThreads : Environment.ProcessorCount;
         options.InterOpNumThreads = 1;
         try
         {
+            ExecutionProviders.Apply(options, device);
             return new InferenceSession(modelPath, options);
         }
         catch (OnnxRuntimeException e)
         {
-            throw new ModelLoadException($"ONNX Runtime cannot load '{modelPath}': {e.Message}", e);
+            throw new ModelLoadException($"ONNX Runtime cannot load '{modelPath}' on {device}: {e.Message}", e);
         }
     }
 
-    public string ExecutionProvider => "CPUExecutionProvider";
+    public string ExecutionProvider { get; }
 
     public IReadOnlyList<OutputTensor> Run(IReadOnlyList<DecodedImage> images)
     {
         var spec = _encoder.Spec;
         var chunk = spec.FixedBatch ?? images.Count;
         var parts = new List<IReadOnlyList<OutputTensor>>();
-        for (var start = 0; start < images.Count; start += chunk)
-            parts.Add(RunChunk(images.Skip(start).Take(chunk).ToList(), chunk));
+        // One binding per session: calls from several threads (a shared Tagger) take turns.
+        lock (_binding)
+        {
+            for (var start = 0; start < images.Count; start += chunk)
+                parts.Add(RunChunk(images.Skip(start).Take(chunk).ToList(), chunk));
+        }
         return parts.Count == 1 ? parts[0] : Concat(parts, images.Count);
     }
 
@@ -69,7 +81,14 @@ public sealed class OnnxBackend : IInferenceBackend
                 for (var i = 0; i < per; i++) span[i] = (Float16)tmp[i];
             }),
         };
-        using var results = _session.Run(_runOptions, [spec.InputName], [input], _outputNames);
+        // I/O binding: the batch is handed over once and ONNX Runtime copies it to the device itself (no-op on the CPU);
+        // outputs come back in CPU memory.
+        _binding.ClearBoundInputs();
+        _binding.ClearBoundOutputs();
+        _binding.BindInput(spec.InputName, input);
+        foreach (var name in _outputNames) _binding.BindOutputToDevice(name, OrtMemoryInfo.DefaultInstance);
+        _session.RunWithBinding(_runOptions, _binding);
+        using var results = _binding.GetOutputValues();
         var outputs = new List<OutputTensor>(_outputNames.Length);
         for (var o = 0; o < _outputNames.Length; o++)
         {
@@ -121,6 +140,7 @@ public sealed class OnnxBackend : IInferenceBackend
 
     public void Dispose()
     {
+        _binding.Dispose();
         _runOptions.Dispose();
         _session.Dispose();
     }

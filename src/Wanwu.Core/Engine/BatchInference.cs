@@ -1,3 +1,4 @@
+using Wanwu.Backends;
 using Wanwu.Decode;
 using Wanwu.Models;
 
@@ -7,8 +8,10 @@ namespace Wanwu.Engine;
 /// Runs batches and decodes their outputs. A batch that fails (out of memory, a provider error) is split in halves and
 /// retried, and later batches are cut to the size that worked, so no image is lost and the run keeps its pace.
 /// </summary>
-public sealed class BatchInference(LoadedModel model)
+public sealed class BatchInference(LoadedModel model, IInferenceBackend? backend = null)
 {
+    private readonly IInferenceBackend _backend = backend ?? model.Backend;
+
     /// <summary>Largest batch sent to the backend; lowered after a failure.</summary>
     public int Limit { get; private set; } = int.MaxValue;
 
@@ -28,7 +31,7 @@ public sealed class BatchInference(LoadedModel model)
     {
         try
         {
-            var outputs = model.Backend.Run(images);
+            var outputs = _backend.Run(images);
             return images.Select((img, i) => model.Postprocessor.Process(img, outputs, i).StampedWith(img.Item.Stamp)).ToList();
         }
         catch (Exception e) when (e is not OperationCanceledException and not ModelLoadException)

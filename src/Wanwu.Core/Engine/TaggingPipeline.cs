@@ -18,15 +18,16 @@ public static class TaggingPipeline
     public static async IAsyncEnumerable<IReadOnlyList<ImageResult>> RunAsync(
         LoadedModel model, IEnumerable<InputItem> items, TagOptions options, [EnumeratorCancellation] CancellationToken ct = default, DecodeGuard? guard = null)
     {
-        var batchSize = options.BatchSize > 0 ? options.BatchSize : model.Spec.PreferredBatch;
+        var batchSize = BatchSizeOf(model, options);
         var threads = options.EffectiveDecodeThreads;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = cts.Token;
 
         var inputs = Channel.CreateBounded<InputItem>(new BoundedChannelOptions(threads * 4) { SingleWriter = true });
         var decoded = Channel.CreateBounded<DecodeOutcome>(new BoundedChannelOptions(batchSize * 2) { SingleReader = true });
-        var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        var results = Channel.CreateBounded<IReadOnlyList<ImageResult>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        var workers = model.Backends.Count;
+        var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(workers + 1) { SingleReader = workers == 1, SingleWriter = true });
+        var results = Channel.CreateBounded<IReadOnlyList<ImageResult>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = workers == 1 });
 
         var decoder = new ImageDecoder(model.Spec.Preprocess, options.MaxPixels);
         var tasks = new List<Task>
@@ -34,7 +35,7 @@ public static class TaggingPipeline
             Task.Run(() => Produce(items, inputs.Writer, token), token),
             Task.Run(() => DecodeAll(decoder, inputs.Reader, decoded.Writer, threads, guard, token), token),
             Task.Run(() => Batcher.RunAsync(decoded.Reader, batches.Writer, batchSize, token), token),
-            Task.Run(() => Infer(model, batches.Reader, results.Writer, token), token),
+            Task.Run(() => InferAll(model, batches.Reader, results.Writer, token), token),
         };
 
         try
@@ -103,11 +104,16 @@ public static class TaggingPipeline
         }
     }
 
-    private static async Task Infer(LoadedModel model, ChannelReader<Batch> reader, ChannelWriter<IReadOnlyList<ImageResult>> writer, CancellationToken ct)
+    /// <summary>The batch size of a run: the user's, else the one the model was probed or described with.</summary>
+    public static int BatchSizeOf(LoadedModel model, TagOptions options) =>
+        options.BatchSize > 0 ? options.BatchSize : model.BatchSize > 0 ? model.BatchSize : model.Spec.PreferredBatch;
+
+    /// <summary>One inference worker per backend (device), all taking batches from one channel; their records merge into one stream.</summary>
+    private static async Task InferAll(LoadedModel model, ChannelReader<Batch> reader, ChannelWriter<IReadOnlyList<ImageResult>> writer, CancellationToken ct)
     {
-        var inference = new BatchInference(model);
-        try
+        var workers = model.Backends.Select(backend => Task.Run(async () =>
         {
+            var inference = new BatchInference(model, backend);
             await foreach (var batch in reader.ReadAllAsync(ct))
             {
                 var records = new List<ImageResult>(batch.Images.Count + batch.Failed.Count);
@@ -115,6 +121,10 @@ public static class TaggingPipeline
                 if (batch.Images.Count > 0) records.AddRange(inference.Run(batch.Images));
                 await writer.WriteAsync(records, ct);
             }
+        }, ct)).ToArray();
+        try
+        {
+            await Task.WhenAll(workers);
             writer.TryComplete();
         }
         catch (Exception e)

@@ -5,16 +5,28 @@ using Wanwu.Postprocess;
 
 namespace Wanwu.Models;
 
-/// <summary>A model ready for a run: its description, the loaded backend and the decoder of its outputs.</summary>
-public sealed class LoadedModel(ModelSpec spec, IInferenceBackend backend, IPostprocessor postprocessor, string path) : IDisposable
+/// <summary>A model ready for a run: its description, one loaded backend per device, and the decoder of its outputs.</summary>
+public sealed class LoadedModel(ModelSpec spec, IReadOnlyList<IInferenceBackend> backends, IPostprocessor postprocessor, string path, int batchSize = 0) : IDisposable
 {
+    public LoadedModel(ModelSpec spec, IInferenceBackend backend, IPostprocessor postprocessor, string path, int batchSize = 0)
+        : this(spec, [backend], postprocessor, path, batchSize) { }
+
     public ModelSpec Spec { get; } = spec;
-    public IInferenceBackend Backend { get; } = backend;
+    /// <summary>One session per device; the pipeline feeds them batches in parallel and merges their records.</summary>
+    public IReadOnlyList<IInferenceBackend> Backends { get; } = backends;
+    public IInferenceBackend Backend => Backends[0];
     public IPostprocessor Postprocessor { get; } = postprocessor;
     /// <summary>The ONNX file that was loaded.</summary>
     public string Path { get; } = path;
+    /// <summary>Images per batch for this run: the user's, or what probing found fastest; 0 until decided.</summary>
+    public int BatchSize { get; } = batchSize;
 
-    public void Dispose() => Backend.Dispose();
+    public string ExecutionProvider => string.Join(",", Backends.Select(b => b.ExecutionProvider).Distinct());
+
+    public void Dispose()
+    {
+        foreach (var b in Backends) b.Dispose();
+    }
 }
 
 /// <summary>Turns <c>--model</c> (built-in name, .onnx file or folder) into a loaded model; the one place model sources are told apart.</summary>
@@ -51,12 +63,30 @@ public static class ModelLoader
     public static LoadedModel Load(TagOptions options, TextWriter? log = null)
     {
         var (onnx, dir) = Locate(options.Model, options.ModelCacheDir, log);
+        ModelSpec spec;
         using (var probe = OnnxBackend.OpenSession(onnx, 1))
+            spec = Describe(probe, dir, Path.GetFileNameWithoutExtension(onnx));
+        var devices = options.Devices.Select(DeviceSpec.Parse).Select(d =>
         {
-            var spec = Describe(probe, dir, Path.GetFileNameWithoutExtension(onnx));
-            var backend = new OnnxBackend(onnx, spec, options.InferenceThreads);
-            return new LoadedModel(spec, backend, PostprocessorFactory.Create(spec, options), onnx);
+            var (device, note) = ExecutionProviders.Resolve(d);
+            if (note is not null) log?.WriteLine($"wanwu: {note}");
+            return device;
+        }).ToList();
+        // Several sessions on one CPU would only fight over its cores; each keeps its share of the threads.
+        var threads = options.InferenceThreads > 0 ? options.InferenceThreads
+            : Math.Max(1, Environment.ProcessorCount / Math.Max(1, devices.Count(d => d.Kind == DeviceKind.Cpu)));
+        var backends = new List<IInferenceBackend>();
+        try
+        {
+            foreach (var device in devices) backends.Add(new OnnxBackend(onnx, spec, threads, device));
         }
+        catch
+        {
+            foreach (var b in backends) b.Dispose();
+            throw;
+        }
+        var batch = options.BatchSize > 0 ? options.BatchSize : spec.FixedBatch ?? BatchProbe.Fastest(backends[0], spec, log);
+        return new LoadedModel(spec, backends, PostprocessorFactory.Create(spec, options), onnx, batch);
     }
 
     /// <summary>What the ONNX metadata says, overridden by the card in <paramref name="dir"/> if there is one.</summary>

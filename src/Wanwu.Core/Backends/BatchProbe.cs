@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using Wanwu.Decode;
+using Wanwu.Models;
+using Wanwu.Sources;
+
+namespace Wanwu.Backends;
+
+/// <summary>
+/// Picks the batch size by measuring: doubling batches are timed on the real session until throughput stops
+/// improving, a batch fails (out of memory) or the time budget is spent. Not a table keyed by memory size.
+/// </summary>
+public static class BatchProbe
+{
+    public const int Max = 256;
+
+    /// <summary>Measures <paramref name="backend"/> with synthetic images of the model's input size.</summary>
+    public static int Fastest(IInferenceBackend backend, ModelSpec spec, TextWriter? log = null, double budgetSeconds = 1.0)
+    {
+        var pixels = new byte[spec.Width * spec.Height * 3];
+        new Random(1).NextBytes(pixels);
+        var image = new DecodedImage(new InputItem("probe", "probe", default), pixels, spec.Width, spec.Height, spec.Width, spec.Height, default);
+        var chosen = Choose(batch =>
+        {
+            var images = Enumerable.Repeat(image, batch).ToList();
+            backend.Run(images);  // warm-up: first runs allocate
+            var clock = Stopwatch.StartNew();
+            backend.Run(images);
+            return clock.Elapsed.TotalSeconds;
+        }, budgetSeconds);
+        log?.WriteLine($"batch size {chosen} (probed on {backend.ExecutionProvider})");
+        return chosen;
+    }
+
+    /// <summary>
+    /// The batch with the best images per second among 1, 2, 4, …: stops when a doubling gains less than 5 %, when
+    /// <paramref name="secondsPerBatch"/> throws (the batch does not fit), or when the measurements used the budget.
+    /// </summary>
+    public static int Choose(Func<int, double> secondsPerBatch, double budgetSeconds = 2.0, int max = Max)
+    {
+        var best = 1;
+        var bestRate = 0.0;
+        var spent = 0.0;
+        for (var batch = 1; batch <= max; batch *= 2)
+        {
+            double seconds;
+            try
+            {
+                seconds = Math.Max(1e-9, secondsPerBatch(batch));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                break;
+            }
+            spent += 2 * seconds;
+            var rate = batch / seconds;
+            if (rate > bestRate * 1.05) (best, bestRate) = (batch, rate);
+            else if (batch > best * 2) break;  // two doublings without a real gain
+            if (spent > budgetSeconds) break;
+        }
+        return best;
+    }
+}
