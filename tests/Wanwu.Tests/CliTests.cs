@@ -115,9 +115,13 @@ public class BenchCliTests
         using var dir = new TempDir();
         var r = CliProcess.Run("bench", TestPaths.Photos, "--model", TestPaths.MobileNet, "--naive-sample", "3", "--limit", "30", "--json", "--plot", dir["bench.png"]);
         Assert.True(r.ExitCode == 0, r.Stderr);
-        var results = JsonDocument.Parse(r.Stdout).RootElement.EnumerateArray().ToList();
-        Assert.Equal(["naive", "blog", "wanwu"], results.Select(e => e.GetProperty("way").GetString()));
-        Assert.Equal([3, 30, 30], results.Select(e => e.GetProperty("images").GetInt32()));
+        var root = JsonDocument.Parse(r.Stdout).RootElement;
+        var results = root.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(["naive", "blog", "decode", "model", "wanwu"], results.Select(e => e.GetProperty("way").GetString()));
+        Assert.Equal([3, 30, 30, 30, 30], results.Select(e => e.GetProperty("images").GetInt32()));
+        var decode = results[2].GetProperty("images_per_second").GetDouble();
+        var model = results[3].GetProperty("images_per_second").GetDouble();
+        Assert.Equal(1 / (1 / decode + 1 / model), root.GetProperty("ceiling_images_per_second").GetDouble(), 0.05);
         Assert.All(results, e =>
         {
             Assert.True(e.GetProperty("images_per_second").GetDouble() > 0);

@@ -17,7 +17,7 @@ public static class BenchCommand
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Folders, images or list files", Arity = ArgumentArity.OneOrMore };
         var model = new Option<string>("--model", "-m") { Description = "Model to measure", DefaultValueFactory = _ => BuiltinModels.DefaultName };
-        var ways = new Option<string[]>("--ways") { Description = "Ways to run: naive, blog, wanwu", DefaultValueFactory = _ => [.. BenchWays.Names], AllowMultipleArgumentsPerToken = true };
+        var ways = new Option<string[]>("--ways") { Description = "Ways to run: naive, blog, decode, model, wanwu", DefaultValueFactory = _ => [.. BenchWays.Names], AllowMultipleArgumentsPerToken = true };
         var naiveSample = new Option<int>("--naive-sample") { Description = "Images the naive way runs on (it is slow)", DefaultValueFactory = _ => 20 };
         var limit = new Option<int>("--limit") { Description = "Use at most this many images (0: all)" };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
@@ -39,11 +39,11 @@ public static class BenchCommand
                 Console.Error.WriteLine($"running {way} …");
                 results.Add(await RunChild(way, m, count, args, ct));
             }
-            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(results, Json));
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(new { results, ceiling_images_per_second = BenchWays.Ceiling(results) is { } c ? Math.Round(c, 2) : (double?)null }, Json));
             else Print(results);
             if (parse.GetValue(plot) is { } png)
             {
-                BenchPlot.WritePng(results, png, $"wanwu bench · {Path.GetFileNameWithoutExtension(m.TrimEnd('/'))} · {Environment.ProcessorCount} cores");
+                BenchPlot.WritePng(results.Where(r => r.Way is not ("decode" or "model")).ToList(), png, $"wanwu bench · {Path.GetFileNameWithoutExtension(m.TrimEnd('/'))} · {Environment.ProcessorCount} cores");
                 Console.Error.WriteLine($"plot: {Path.GetFullPath(png)}");
             }
             return ExitCodes.Ok;
@@ -116,5 +116,11 @@ public static class BenchCommand
             table.AddRow(r.Way, r.Images.ToString(), $"{r.Seconds:0.00}", $"{r.ImagesPerSecond:0.0}", $"{r.PeakRssMb:0}",
                 $"{r.CpuUtilisation:P0}", $"{r.ImagesPerSecond / baseline.ImagesPerSecond:0.0}x");
         AnsiConsole.Write(table);
+        if (BenchWays.Ceiling(results) is { } ceiling)
+        {
+            var wanwu = results.FirstOrDefault(r => r.Way == "wanwu");
+            var share = wanwu is null ? "" : $"; wanwu reaches {wanwu.ImagesPerSecond / ceiling:P0} of it";
+            AnsiConsole.WriteLine($"ceiling with decode and model sharing the cores: 1/(1/decode + 1/model) = {ceiling:0.0} img/s{share}");
+        }
     }
 }

@@ -104,9 +104,13 @@ public sealed class OnnxBackend : IInferenceBackend
         return outputs;
     }
 
-    private static OrtValue Fill<T>(IReadOnlyList<DecodedImage> images, int batch, int per, long[] shape, SpanAction<T> encode) where T : unmanaged
+    private Array? _buffer;
+
+    /// <summary>Encodes the batch into one input buffer, reused from batch to batch (runs are serialised), wrapped without a copy.</summary>
+    private OrtValue Fill<T>(IReadOnlyList<DecodedImage> images, int batch, int per, long[] shape, SpanAction<T> encode) where T : unmanaged
     {
-        var buffer = new T[batch * per];
+        if (_buffer is not T[] buffer || buffer.Length != batch * per) _buffer = buffer = new T[batch * per];
+        if (images.Count < batch) buffer.AsSpan(images.Count * per).Clear();
         for (var i = 0; i < images.Count; i++) encode(images[i], buffer.AsSpan(i * per, per));
         return OrtValue.CreateTensorValueFromMemory(buffer, shape);
     }

@@ -12,12 +12,22 @@ namespace Wanwu.Bench;
 public sealed record BenchResult(string Way, int Images, double Seconds, double ImagesPerSecond, double CpuSeconds, double CpuUtilisation, double PeakRssMb, int Failed);
 
 /// <summary>
-/// The three ways compared side by side on the same model and images: the naive script (model loaded for every image,
-/// full-size decode), the blog's "fast" script (model loaded once, batches of 8, serial full-size decode) and wanwu.
+/// The ways compared side by side on the same model and images: the naive script (model loaded for every image,
+/// full-size decode), the blog's "fast" script (model loaded once, batches of 8, serial full-size decode) and wanwu;
+/// plus the two halves of wanwu alone, decode only and model only, whose combination is the ceiling on a CPU where
+/// both share the cores: 1 / (1/decode + 1/model).
 /// </summary>
 public static class BenchWays
 {
-    public static readonly IReadOnlyList<string> Names = ["naive", "blog", "wanwu"];
+    public static readonly IReadOnlyList<string> Names = ["naive", "blog", "decode", "model", "wanwu"];
+
+    /// <summary>The combined ceiling of decode and model sharing the same cores, in images/s; null unless both were measured.</summary>
+    public static double? Ceiling(IReadOnlyList<BenchResult> results)
+    {
+        var decode = results.FirstOrDefault(r => r.Way == "decode")?.ImagesPerSecond;
+        var model = results.FirstOrDefault(r => r.Way == "model")?.ImagesPerSecond;
+        return decode > 0 && model > 0 ? 1 / (1 / decode.Value + 1 / model.Value) : null;
+    }
 
     public static async Task<BenchResult> RunAsync(string way, TagOptions options, IReadOnlyList<InputItem> items, CancellationToken ct = default)
     {
@@ -29,6 +39,8 @@ public static class BenchWays
             "naive" => Naive(options, items),
             "blog" => Blog(options, items, 8),
             "wanwu" => await Wanwu(options, items, ct),
+            "decode" => DecodeOnly(options, items),
+            "model" => ModelOnly(options, items),
             _ => throw new ArgumentException($"unknown way '{way}' ({string.Join(", ", Names)})"),
         };
         var seconds = clock.Elapsed.TotalSeconds;
@@ -70,6 +82,40 @@ public static class BenchWays
             for (var i = 0; i < images.Count; i++) model.Postprocessor.Process(images[i], outputs, i);
         }
         return outcomes.Count(o => o.Failure is not null);
+    }
+
+    /// <summary>Only wanwu's decode: shrink-on-load on every core, no inference.</summary>
+    private static int DecodeOnly(TagOptions options, IReadOnlyList<InputItem> items)
+    {
+        var spec = Describe(options);
+        var decoder = new ImageDecoder(spec.Preprocess, options.MaxPixels);
+        var failed = 0;
+        Parallel.ForEach(items, new ParallelOptions { MaxDegreeOfParallelism = options.EffectiveDecodeThreads }, item =>
+        {
+            if (TaggingPipeline.DecodeOne(decoder, item).Failure is not null) Interlocked.Increment(ref failed);
+        });
+        return failed;
+    }
+
+    /// <summary>Only the network: as many images as the set holds, already decoded, in wanwu's batches.</summary>
+    private static int ModelOnly(TagOptions options, IReadOnlyList<InputItem> items)
+    {
+        using var model = ModelLoader.Load(options);
+        var decoder = new ImageDecoder(model.Spec.Preprocess, options.MaxPixels);
+        var sample = items.Select(i => TaggingPipeline.DecodeOne(decoder, i).Image).Where(i => i is not null).Take(64).ToList();
+        if (sample.Count == 0) return items.Count;
+        var batch = TaggingPipeline.BatchSizeOf(model, options);
+        var inference = new BatchInference(model);
+        for (var done = 0; done < items.Count; done += batch)
+            inference.Run(Enumerable.Range(done, Math.Min(batch, items.Count - done)).Select(i => sample[i % sample.Count]!).ToList());
+        return 0;
+    }
+
+    private static ModelSpec Describe(TagOptions options)
+    {
+        var (onnx, dir) = ModelLoader.Locate(options.Model, options.ModelCacheDir);
+        using var session = OnnxBackend.OpenSession(onnx, 1);
+        return ModelLoader.Describe(session, dir, Path.GetFileNameWithoutExtension(onnx));
     }
 
     private static async Task<int> Wanwu(TagOptions options, IReadOnlyList<InputItem> items, CancellationToken ct)
