@@ -56,7 +56,7 @@ public static class BenchWays
         var failed = 0;
         foreach (var item in items)
         {
-            using var model = ModelLoader.Load(options with { InferenceThreads = 0, BatchSize = 1 });
+            using var model = ModelLoader.Load(options with { InferenceThreads = Environment.ProcessorCount, BatchSize = 1 });
             failed += RunSerial(model, [item], new ImageDecoder(model.Spec.Preprocess, options.MaxPixels, shrinkOnLoad: false));
         }
         return failed;
@@ -65,7 +65,8 @@ public static class BenchWays
     /// <summary>The blog's way: one model, decode one image after another at full size, infer in batches.</summary>
     private static int Blog(TagOptions options, IReadOnlyList<InputItem> items, int batch)
     {
-        using var model = ModelLoader.Load(options with { BatchSize = batch });
+        // The scripts ran one session with ONNX Runtime's default threads: one per core.
+        using var model = ModelLoader.Load(options with { BatchSize = batch, InferenceThreads = Environment.ProcessorCount });
         var decoder = new ImageDecoder(model.Spec.Preprocess, options.MaxPixels, shrinkOnLoad: false);
         var failed = 0;
         for (var i = 0; i < items.Count; i += batch) failed += RunSerial(model, items.Skip(i).Take(batch).ToList(), decoder);
