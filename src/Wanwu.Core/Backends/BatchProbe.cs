@@ -14,7 +14,7 @@ public static class BatchProbe
     public const int Max = 256;
 
     /// <summary>Measures <paramref name="backend"/> with synthetic images of the model's input size.</summary>
-    public static int Fastest(IInferenceBackend backend, ModelSpec spec, TextWriter? log = null, double budgetSeconds = 1.0)
+    public static int Fastest(IInferenceBackend backend, ModelSpec spec, TextWriter? log = null, double budgetSeconds = 0.6)
     {
         var pixels = new byte[spec.Width * spec.Height * 3];
         new Random(1).NextBytes(pixels);
@@ -23,9 +23,16 @@ public static class BatchProbe
         {
             var images = Enumerable.Repeat(image, batch).ToList();
             backend.Run(images);  // warm-up: first runs allocate
-            var clock = Stopwatch.StartNew();
-            backend.Run(images);
-            return clock.Elapsed.TotalSeconds;
+            // The fastest of a few runs: one run alone is at the mercy of whatever else the machine is doing.
+            var best = double.MaxValue;
+            var spent = Stopwatch.StartNew();
+            for (var i = 0; i < 5 && (i < 2 || spent.Elapsed.TotalSeconds < 0.15); i++)
+            {
+                var clock = Stopwatch.StartNew();
+                backend.Run(images);
+                best = Math.Min(best, clock.Elapsed.TotalSeconds);
+            }
+            return best;
         }, budgetSeconds);
         log?.WriteLine($"batch size {chosen} (probed on {backend.ExecutionProvider})");
         return chosen;
