@@ -36,6 +36,9 @@ public sealed record TagOptions
     /// <summary>Also write one JSON file per image under <c>json/</c>.</summary>
     public bool PerImageJson { get; init; }
 
+    /// <summary>A TSV file renaming or merging classes into the user's taxonomy (see <see cref="Models.LabelMap"/>).</summary>
+    public string? LabelMapFile { get; init; }
+
     /// <summary>Detections below this score are dropped.</summary>
     public float ScoreThreshold { get; init; } = 0.3f;
 

@@ -19,6 +19,7 @@ public static class TagCommand
         var inferThreads = new Option<int>("--inference-threads") { Description = "ONNX Runtime threads per operator (0: automatic)" };
         var format = new Option<string[]>("--format", "-f") { Description = "Output formats, comma-separated: jsonl, json (one file per image), csv, parquet", AllowMultipleArgumentsPerToken = true };
         var perImage = new Option<bool>("--per-image-json") { Description = "Also write one JSON file per image under json/" };
+        var labelMap = new Option<string?>("--label-map") { Description = "TSV file renaming or merging classes into your taxonomy: from<TAB>to[<TAB>to_en]" };
         var score = new Option<float>("--score-threshold") { Description = "Detections below this score are dropped", DefaultValueFactory = _ => 0.3f };
         var iou = new Option<float>("--iou-threshold") { Description = "NMS overlap threshold", DefaultValueFactory = _ => 0.45f };
         var maxDet = new Option<int>("--max-detections") { Description = "Most objects kept per image", DefaultValueFactory = _ => 100 };
@@ -32,7 +33,7 @@ public static class TagCommand
 
         var command = new Command("tag", "Tag images with Chinese labels")
         {
-            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, decodeTimeout, inProcess, device, devices,
+            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, decodeTimeout, inProcess, device, devices, labelMap,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -52,6 +53,7 @@ public static class TagCommand
                 Formats = formats,
                 PerImageJson = parse.GetValue(perImage),
                 ScoreThreshold = parse.GetValue(score),
+                LabelMapFile = parse.GetValue(labelMap),
                 IouThreshold = parse.GetValue(iou),
                 MaxDetections = parse.GetValue(maxDet),
                 MaxPixels = parse.GetValue(maxPixels),

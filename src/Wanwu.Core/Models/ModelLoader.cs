@@ -66,6 +66,7 @@ public static class ModelLoader
         ModelSpec spec;
         using (var probe = OnnxBackend.OpenSession(onnx, 1))
             spec = Describe(probe, dir, Path.GetFileNameWithoutExtension(onnx));
+        if (options.LabelMapFile is { } mapFile) spec = spec with { Labels = LabelMap.Load(mapFile).Apply(spec.Labels) };
         var devices = options.Devices.Select(DeviceSpec.Parse).Select(d =>
         {
             var (device, note) = ExecutionProviders.Resolve(d);

@@ -10,6 +10,22 @@ public sealed class ClassifierHead(ModelSpec spec, int topK) : IPostprocessor
     private readonly string? _output = spec.Output.Scores;
     private readonly string _kind = spec.Output.Kind?.ToLowerInvariant() ?? "auto";
 
+    /// <summary>Classes that share a name after a label map, which then share one probability (their sum).</summary>
+    private readonly int[][]? _merged = spec.Labels.Count > 0 && Enumerable.Range(0, spec.Labels.Count).Select(i => spec.Labels[i].Zh).Distinct().Count() < spec.Labels.Count
+        ? Enumerable.Range(0, spec.Labels.Count).GroupBy(i => spec.Labels[i].Zh).Select(g => g.ToArray()).ToArray()
+        : null;
+
+    private List<LabelScore> Merge(float[] scores)
+    {
+        var groups = _merged!;
+        var sums = groups.Select(g => g.Where(i => i < scores.Length).Sum(i => scores[i])).ToArray();
+        return TopK(sums, topK).Select(k =>
+        {
+            var best = groups[k].Where(i => i < scores.Length).MaxBy(i => scores[i]);
+            return new LabelScore(best, spec.Labels[best].Zh, spec.Labels[best].En, sums[k]);
+        }).ToList();
+    }
+
     public ImageResult Process(DecodedImage image, IReadOnlyList<OutputTensor> outputs, int index)
     {
         var tensor = outputs.FirstOrDefault(o => o.Name == _output) ?? outputs[0];
@@ -17,11 +33,9 @@ public sealed class ClassifierHead(ModelSpec spec, int topK) : IPostprocessor
         var kind = _kind == "auto" ? (LooksLikeProbabilities(scores) ? "probabilities" : "logits") : _kind;
         if (kind == "logits") Softmax(scores);
         else if (kind == "sigmoid") for (var i = 0; i < scores.Length; i++) scores[i] = 1f / (1f + MathF.Exp(-scores[i]));
-        var labels = TopK(scores, topK).Select(i =>
-        {
-            var name = spec.Labels[i];
-            return new LabelScore(i, name.Zh, name.En, scores[i]);
-        }).ToList();
+        var labels = _merged is null
+            ? TopK(scores, topK).Select(i => new LabelScore(i, spec.Labels[i].Zh, spec.Labels[i].En, scores[i])).ToList()
+            : Merge(scores);
         return new ImageResult(image.Item.Path, labels, null, null, image.OriginalWidth, image.OriginalHeight);
     }
 

@@ -50,7 +50,8 @@ public static class Detections
                 Clamp(g.ToOriginalX(c.X2), image.OriginalWidth), Clamp(g.ToOriginalY(c.Y2), image.OriginalHeight),
             ]);
         }).ToList();
-        var labelScores = objects.GroupBy(o => o.Id).Select(grp => grp.First()).Take(topK)
+        // By name, so that classes a label map merged count once.
+        var labelScores = objects.GroupBy(o => o.Label).Select(grp => grp.First()).Take(topK)
             .Select(o => new LabelScore(o.Id, o.Label, o.LabelEn, o.Score)).ToList();
         return new ImageResult(image.Item.Path, labelScores, objects, null, image.OriginalWidth, image.OriginalHeight);
     }
