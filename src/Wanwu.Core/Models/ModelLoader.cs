@@ -35,6 +35,7 @@ public static class ModelLoader
     /// <summary>Finds the ONNX file and its folder, fetching a built-in model into the cache if needed.</summary>
     public static (string OnnxPath, string Dir) Locate(string model, string? cacheRoot = null, TextWriter? log = null)
     {
+        if (UrlModel.IsUrl(model)) model = UrlModel.Ensure(model, cacheRoot, log);
         if (Directory.Exists(model))
         {
             var onnx = Directory.GetFiles(model, "*.onnx");
