@@ -88,7 +88,7 @@ public sealed record InputCard
 /// <summary>How to read the model's outputs.</summary>
 public sealed record OutputCard
 {
-    /// <summary><c>probabilities</c>, <c>logits</c>, <c>ssd-anchors</c> or <c>centernet</c>.</summary>
+    /// <summary><c>probabilities</c>, <c>logits</c>, <c>sigmoid</c>, <c>ssd-anchors</c>, <c>centernet</c> or <c>yolo</c>.</summary>
     public string? Kind { get; init; }
     /// <summary>Class scores (classifier, SSD).</summary>
     public string? Scores { get; init; }
@@ -104,12 +104,19 @@ public sealed record OutputCard
     public int? Stride { get; init; }
     /// <summary>A score column that is "no object" and never reported (SSD: 0).</summary>
     public int? BackgroundClass { get; init; }
+    /// <summary>YOLO: <c>anchors-first</c> ([N, A, 4(+1)+C], YOLOv5) or <c>channels-first</c> ([N, 4+C, A], YOLOv8).</summary>
+    public string? Layout { get; init; }
+    /// <summary>YOLO: whether an objectness column follows the box (YOLOv5: yes, YOLOv8: no).</summary>
+    public bool? Objectness { get; init; }
+    /// <summary>YOLO: whether boxes are 0..1 fractions of the input rather than input pixels.</summary>
+    public bool? Normalized { get; init; }
 
     public OutputCard With(OutputCard o) => new()
     {
         Kind = o.Kind ?? Kind, Scores = o.Scores ?? Scores, Boxes = o.Boxes ?? Boxes, Anchors = o.Anchors ?? Anchors,
         Heatmap = o.Heatmap ?? Heatmap, Sizes = o.Sizes ?? Sizes, Stride = o.Stride ?? Stride,
-        BackgroundClass = o.BackgroundClass ?? BackgroundClass,
+        BackgroundClass = o.BackgroundClass ?? BackgroundClass, Layout = o.Layout ?? Layout,
+        Objectness = o.Objectness ?? Objectness, Normalized = o.Normalized ?? Normalized,
     };
 }
 

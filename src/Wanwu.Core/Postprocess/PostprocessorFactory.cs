@@ -13,7 +13,8 @@ public static class PostprocessorFactory
             "auto" or "probabilities" or "logits" or "sigmoid" or null => new ClassifierHead(spec, options.TopK),
             "ssd-anchors" => new SsdAnchorDecoder(spec, detect),
             "centernet" => new CenterNetDecoder(spec, detect),
-            var k => throw new ModelLoadException($"output kind '{k}' is not known (probabilities, logits, sigmoid, ssd-anchors, centernet)"),
+            "yolo" => new YoloDecoder(spec, detect),
+            var k => throw new ModelLoadException($"output kind '{k}' is not known (probabilities, logits, sigmoid, ssd-anchors, centernet, yolo)"),
         };
     }
 }
