@@ -16,14 +16,17 @@ public sealed class OnnxGraphBuilder
     public string Fresh(string hint)
     {
         var name = hint;
-        while (!_names.Add(name)) name = $"{hint}_{++_counter}";
+        while (_reserved.Contains(name) || !_names.Add(name)) name = $"{hint}_{++_counter}";
         return name;
     }
 
-    public bool Has(string name) => _names.Contains(name);
+    /// <summary>Keeps <paramref name="name"/> out of <see cref="Fresh"/>'s reach, for an output whose name is fixed.</summary>
+    public void Reserve(string name) => _reserved.Add(name);
+
+    private readonly HashSet<string> _reserved = [];
 
     public void Input(string name, TensorProto.Types.DataType type, params long[] dims) =>
-        _graph.Input.Add(ValueInfo(Fresh(name), type, dims));
+        _graph.Input.Add(ValueInfo(_reserved.Remove(name) && _names.Add(name) ? name : Fresh(name), type, dims));
 
     public void Output(string name, TensorProto.Types.DataType type, params long[] dims) =>
         _graph.Output.Add(ValueInfo(name, type, dims));
@@ -52,9 +55,18 @@ public sealed class OnnxGraphBuilder
     }
 
     /// <summary>Adds a node and returns the name of its (first) output.</summary>
-    public string Node(string op, string outputHint, IEnumerable<string> inputs, params AttributeProto[] attributes)
+    public string Node(string op, string outputHint, IEnumerable<string> inputs, params AttributeProto[] attributes) =>
+        Emit(op, Fresh(outputHint), inputs, attributes);
+
+    /// <summary>Adds a node whose output has exactly the <see cref="Reserve"/>d name <paramref name="output"/>.</summary>
+    public string NodeNamed(string op, string output, IEnumerable<string> inputs, params AttributeProto[] attributes)
     {
-        var output = Fresh(outputHint);
+        if (!_reserved.Remove(output) || !_names.Add(output)) throw new InvalidOperationException($"'{output}' was not reserved or is taken");
+        return Emit(op, output, inputs, attributes);
+    }
+
+    private string Emit(string op, string output, IEnumerable<string> inputs, AttributeProto[] attributes)
+    {
         var node = new NodeProto { OpType = op, Name = output };
         node.Input.AddRange(inputs);
         node.Output.Add(output);

@@ -49,10 +49,12 @@ public sealed class TfjsToOnnx
         if (unsupported.Count > 0)
             throw new ModelLoadException($"The TF.js graph uses ops wanwu cannot import: {string.Join(", ", unsupported)}.");
         converter._inputName = inputName;
+        converter._onnx.Reserve(inputName);
+        foreach (var onnxName in outputs.Values) converter._onnx.Reserve(onnxName);
         foreach (var (tfName, onnxName) in outputs)
         {
             var nchw = converter.Tensor(tfName);
-            var nhwc = converter._onnx.Node("Transpose", onnxName, [nchw], Attr("perm", [0L, 2, 3, 1]));
+            var nhwc = converter._onnx.NodeNamed("Transpose", onnxName, [nchw], Attr("perm", [0L, 2, 3, 1]));
             converter._onnx.Output(nhwc, DataType.Float, -1, -1, -1, -1);
         }
         return converter._onnx.Build(metadata);
@@ -76,6 +78,12 @@ public sealed class TfjsToOnnx
     }
 
     private static string Base(string input) => input.Split(':')[0];
+
+    /// <summary>The channel count the placeholder declares (NHWC), 3 when it does not say.</summary>
+    private static long PlaceholderChannels(TfNode n) =>
+        n.Has("shape") && n.Attr.GetProperty("shape").TryGetProperty("shape", out var shape) && shape.TryGetProperty("dim", out var dims)
+            && dims.GetArrayLength() == 4 && dims[3].TryGetProperty("size", out var size) && long.TryParse(size.GetString(), out var c) && c > 0
+            ? c : 3;
 
     /// <summary>The ONNX name of a TF tensor, converting its producer first (iteratively: graphs are deep).</summary>
     private string Tensor(string tfName)
@@ -105,7 +113,7 @@ public sealed class TfjsToOnnx
         {
             case "Placeholder":
             {
-                _onnx.Input(_inputName, DataType.Float, -1, -1, -1, 3);
+                _onnx.Input(_inputName, DataType.Float, -1, -1, -1, PlaceholderChannels(n));
                 return _onnx.Node("Transpose", "input_nchw", [_inputName], Attr("perm", [0L, 3, 1, 2]));
             }
             case "Identity": return X(0);
