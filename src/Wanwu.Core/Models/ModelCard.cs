@@ -18,7 +18,7 @@ public sealed record ModelCard
     public InputCard Input { get; init; } = new();
     public OutputCard Output { get; init; } = new();
     public LabelsCard Labels { get; init; } = new();
-    /// <summary>Batch size used when the user gives none.</summary>
+    /// <summary>Batch size for code that builds a <see cref="LoadedModel"/> itself; runs measure the fastest batch instead.</summary>
     public int? PreferredBatch { get; init; }
 
     internal static readonly JsonSerializerOptions Json = new()
