@@ -90,7 +90,7 @@ public static class BenchWays
     /// <summary>Only wanwu's decode: shrink-on-load on every core, no inference.</summary>
     private static (int, double?) DecodeOnly(TagOptions options, IReadOnlyList<InputItem> items)
     {
-        var spec = Describe(options);
+        var spec = ModelLoader.Describe(options.Model, options.ModelCacheDir).Spec;
         var decoder = new ImageDecoder(spec.Preprocess, options.MaxPixels);
         var failed = 0;
         ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
@@ -121,13 +121,6 @@ public static class BenchWays
                 inference.Run(Enumerable.Range(done, Math.Min(batch, items.Count - done)).Select(i => sample[i % sample.Count]!).ToList());
         });
         return (0, clock.Elapsed.TotalSeconds);
-    }
-
-    private static ModelSpec Describe(TagOptions options)
-    {
-        var (onnx, dir) = ModelLoader.Locate(options.Model, options.ModelCacheDir);
-        using var session = OnnxBackend.OpenSession(onnx, 1);
-        return ModelLoader.Describe(session, dir, Path.GetFileNameWithoutExtension(onnx));
     }
 
     private static async Task<int> Wanwu(TagOptions options, IReadOnlyList<InputItem> items, CancellationToken ct)

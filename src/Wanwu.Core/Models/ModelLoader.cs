@@ -60,13 +60,18 @@ public static class ModelLoader
         throw new ModelLoadException($"Unknown model '{model}': not a file, a folder or a built-in name ({string.Join(", ", BuiltinModels.All.Select(m => m.Name))}).");
     }
 
+    /// <summary>Locates a model and says what it is, without keeping a session: the ONNX file and its description.</summary>
+    public static (string OnnxPath, ModelSpec Spec) Describe(string model, string? cacheRoot = null, TextWriter? log = null)
+    {
+        var (onnx, dir) = Locate(model, cacheRoot, log);
+        using var probe = OnnxBackend.OpenSession(onnx, 1);
+        return (onnx, Describe(probe, dir, Path.GetFileNameWithoutExtension(onnx)));
+    }
+
     /// <summary>Locates, describes and opens the model for a run.</summary>
     public static LoadedModel Load(TagOptions options, TextWriter? log = null)
     {
-        var (onnx, dir) = Locate(options.Model, options.ModelCacheDir, log);
-        ModelSpec spec;
-        using (var probe = OnnxBackend.OpenSession(onnx, 1))
-            spec = Describe(probe, dir, Path.GetFileNameWithoutExtension(onnx));
+        var (onnx, spec) = Describe(options.Model, options.ModelCacheDir, log);
         if (options.LabelMapFile is { } mapFile) spec = spec with { Labels = LabelMap.Load(mapFile).Apply(spec.Labels) };
         var devices = options.Devices.Select(DeviceSpec.Parse).Select(d =>
         {
