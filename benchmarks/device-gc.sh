@@ -1,3 +1,5 @@
+#!/usr/bin/env bash
+# Garbage-collector modes against 16-core throughput (see docs/benchmarks.md).
 set -u
 cd "$(dirname "$0")/device" && mkdir -p /tmp/wanwu && tar xJf wanwu-sc.tar.xz -C /tmp/wanwu
 w=/tmp/wanwu/sc/wanwu
