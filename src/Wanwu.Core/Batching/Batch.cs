@@ -1,5 +1,4 @@
 using Wanwu.Decode;
-using Wanwu;
 
 namespace Wanwu.Batching;
 

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Wanwu.Decode;
-using Wanwu;
 
 namespace Wanwu.Batching;
 

@@ -36,11 +36,12 @@ public static class TaggingEngine
         long done = 0, failed = 0, total = 0, skipped = 0;
         var totalKnown = false;
         var retagged = false;
+        bool Selected(InputItem item) => options.OnlyPaths is null || options.OnlyPaths.Contains(item.Path);
         IEnumerable<InputItem> Pending()
         {
             foreach (var item in ImageSources.Enumerate(options.Inputs))
             {
-                if (options.OnlyPaths is { } only && !only.Contains(item.Path)) continue;
+                if (!Selected(item)) continue;
                 if (journal.IsDone(item)) { Interlocked.Increment(ref skipped); continue; }
                 if (journal.Done.ContainsKey(item.Path)) retagged = true;
                 yield return item;
@@ -53,7 +54,7 @@ public static class TaggingEngine
             foreach (var item in ImageSources.Enumerate(options.Inputs))
             {
                 counting.Token.ThrowIfCancellationRequested();
-                if (!journal.IsDone(item) && (options.OnlyPaths is null || options.OnlyPaths.Contains(item.Path))) Interlocked.Increment(ref total);
+                if (Selected(item) && !journal.IsDone(item)) Interlocked.Increment(ref total);
             }
             Volatile.Write(ref totalKnown, true);
         }, counting.Token);
