@@ -10,5 +10,6 @@ var root = new RootCommand("wanwu (万物): tag large sets of images with Chines
     ReportCommand.Create(),
     BenchCommand.Create(),
     BenchCommand.CreateChild(),
+    WorkerCommand.Create(),
 };
 return await Cli.InvokeAsync(root, args);

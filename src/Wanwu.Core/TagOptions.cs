@@ -55,6 +55,7 @@ public sealed record TagOptions
     /// Called once when a decode runs longer than <see cref="DecodeTimeout"/>: a hung native decoder cannot be stopped
     /// from inside the process, so the CLI's worker process exits and its supervisor records the file as an error.
     /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public Action<Sources.InputItem>? OnDecodeHung { get; init; }
 
     /// <summary>Longest a single decode may take before <see cref="OnDecodeHung"/> is called.</summary>

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Wanwu.Cluster;
 using Wanwu.Engine;
 using Wanwu.Models;
 using Wanwu.Sinks;
@@ -30,10 +32,12 @@ public static class TagCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh instead of resuming into the output folder" };
         var decodeTimeout = new Option<double>("--decode-timeout") { Description = "Seconds one image may take to decode before it is abandoned", DefaultValueFactory = _ => 120 };
         var inProcess = new Option<bool>("--no-isolation") { Description = "Decode in this process: faster to start, but a crashing decoder stops the run" };
+        var cluster = new Option<string?>("--cluster") { Description = "Tag on the workers of a cluster (local, or redis://HOST:PORT); every worker must see the inputs and the output folder at the same paths" };
+        var shardSize = new Option<int>("--shard-size") { Description = "With --cluster: most images per shard", DefaultValueFactory = _ => 1000 };
 
         var command = new Command("tag", "Tag images with Chinese labels")
         {
-            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, decodeTimeout, inProcess, device, devices, labelMap,
+            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, decodeTimeout, inProcess, device, devices, labelMap, cluster, shardSize, WorkerCommand.ClusterId,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -61,6 +65,11 @@ public static class TagCommand
                 DecodeTimeout = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(decodeTimeout))),
                 Devices = ParseDevices(parse.GetValue(devices) ?? parse.GetValue(device)!),
             };
+            if (parse.GetValue(cluster) is { } clusterText)
+            {
+                if (parse.GetValue(shardSize) < 1) throw new UsageException("--shard-size must be at least 1");
+                return await RunOnCluster(WorkerCommand.Parse(clusterText, parse.GetValue(WorkerCommand.ClusterId)!), options, parse.GetValue(shardSize), parse.GetValue(quiet), ct);
+            }
             if (Environment.GetEnvironmentVariable(Supervisor.WorkerVariable) is { } parent)
                 return await RunWorker(options, int.Parse(parent, System.Globalization.CultureInfo.InvariantCulture), parse.GetValue(quiet), ct);
             if (parse.GetValue(inProcess)) return await Run(options, parse.GetValue(quiet), ct);
@@ -101,18 +110,32 @@ public static class TagCommand
         return Run(options, quiet, ct);
     }
 
-    public static async Task<int> Run(TagOptions options, bool quiet, CancellationToken ct)
+    public static Task<int> Run(TagOptions options, bool quiet, CancellationToken ct) =>
+        Report(options, quiet, (progress, log) => TaggingEngine.RunAsync(options, progress, log, ct));
+
+    private static async Task<int> RunOnCluster(ClusterAddress address, TagOptions options, int shardSize, bool quiet, CancellationToken ct)
+    {
+        // Workers on other machines read these paths: make them absolute here, where they were typed.
+        static string? Absolute(string? path) => path is not null && Path.Exists(path) ? Path.GetFullPath(path) : path;
+        options = options with { OutputDir = Path.GetFullPath(options.OutputDir), Model = Absolute(options.Model)!, LabelMapFile = Absolute(options.LabelMapFile) };
+        using var host = await WorkerSilo.ConnectAsync(address, ct);
+        var coordinator = new ClusterCoordinator(host.Services.GetRequiredService<Orleans.IClusterClient>(), quiet ? null : Console.Error);
+        return await Report(options, quiet, (progress, _) => coordinator.RunAsync(options, shardSize, progress, ct));
+    }
+
+    private static async Task<int> Report(TagOptions options, bool quiet, Func<IProgress<RunProgress>?, TextWriter?, Task<RunSummary>> run)
     {
         var log = quiet ? null : Console.Error;
         try
         {
-            var summary = await ProgressDisplay.RunAsync(quiet, progress => TaggingEngine.RunAsync(options, progress, log, ct));
+            var summary = await ProgressDisplay.RunAsync(quiet, progress => run(progress, log));
             if (!quiet)
             {
                 var resumed = summary.Skipped > 0 ? $" ({summary.Skipped} already done)" : "";
                 Console.Error.WriteLine($"{summary.ThisRun} images ({summary.Failed} failed) in {summary.Seconds:0.0} s, {summary.ImagesPerSecond:0.0} img/s, model {summary.Model}, batch {summary.BatchSize}{resumed}");
             }
-            Console.WriteLine($"results: {Path.GetFullPath(Path.Combine(options.OutputDir, JsonlSink.FileName))}");
+            var results = summary.Shards is null ? JsonlSink.FileName : Path.Combine(ShardPlan.Folder, "*", JsonlSink.FileName);
+            Console.WriteLine($"results: {Path.Combine(Path.GetFullPath(options.OutputDir), results)}");
             return ExitCodes.Ok;
         }
         catch (OperationCanceledException)

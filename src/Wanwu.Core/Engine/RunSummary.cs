@@ -34,6 +34,12 @@ public sealed record RunSummary
     public required IReadOnlyDictionary<string, long> TopLabels { get; init; }
     /// <summary>Failed images per error type.</summary>
     public required IReadOnlyDictionary<string, long> Errors { get; init; }
+    /// <summary>For a cluster run: how many shards the listing was split into.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Shards { get; init; }
+    /// <summary>For a cluster run: images each worker tagged in this run.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, long>? Workers { get; init; }
     public string Version { get; init; } = typeof(RunSummary).Assembly.GetName().Version?.ToString() ?? "0";
 
     public static readonly JsonSerializerOptions Json = new()

@@ -12,7 +12,14 @@ namespace Wanwu.Engine;
 /// </summary>
 public static class TaggingEngine
 {
-    public static async Task<RunSummary> RunAsync(TagOptions options, IProgress<RunProgress>? progress = null, TextWriter? log = null, CancellationToken ct = default)
+    public static Task<RunSummary> RunAsync(TagOptions options, IProgress<RunProgress>? progress = null, TextWriter? log = null, CancellationToken ct = default)
+        => RunAsync(options, loaded: null, progress, log, ct);
+
+    /// <summary>
+    /// A run with a model loaded earlier by <see cref="ModelLoader.Load"/> from the same options (a cluster worker loads
+    /// once and tags shard after shard); the caller keeps ownership of it.
+    /// </summary>
+    public static async Task<RunSummary> RunAsync(TagOptions options, LoadedModel? loaded, IProgress<RunProgress>? progress = null, TextWriter? log = null, CancellationToken ct = default)
     {
         ImageSources.Validate(options.Inputs);
         try
@@ -26,7 +33,8 @@ public static class TaggingEngine
 
         using var outputLock = OutputLock.Acquire(options.OutputDir, TimeSpan.FromSeconds(15));
         if (options.Overwrite) ResultJournal.Clear(options.OutputDir);
-        using var model = ModelLoader.Load(options, log);
+        using var owned = loaded is null ? ModelLoader.Load(options, log) : null;
+        var model = loaded ?? owned!;
         var journal = ResultJournal.Open(options.OutputDir);
         if (journal.Repaired > 0) log?.WriteLine($"repaired results.jsonl: dropped {journal.Repaired} incomplete or superseded line(s)");
         if (journal.Done.Count > 0) log?.WriteLine($"resuming: {journal.Done.Count} images already have results");
@@ -112,26 +120,17 @@ public static class TaggingEngine
     /// <summary>Totals over every record in the folder (earlier runs included); speed of this run alone.</summary>
     private static RunSummary Summarise(TagOptions options, LoadedModel model, DateTimeOffset started, double seconds, long thisRun, long skipped, bool completed)
     {
-        long total = 0, failed = 0;
-        var topLabels = new Dictionary<string, long>();
-        var errors = new Dictionary<string, long>();
-        foreach (var r in ResultJournal.ReadAll(options.OutputDir))
-        {
-            total++;
-            if (r.Error is { } e) { failed++; errors[e.Type] = errors.GetValueOrDefault(e.Type) + 1; }
-            else if (r.Labels.Count > 0) topLabels[r.Labels[0].Label] = topLabels.GetValueOrDefault(r.Labels[0].Label) + 1;
-        }
+        var tally = ResultTally.Of(ResultJournal.ReadAll(options.OutputDir));
         return new RunSummary
         {
-            Total = total, Ok = total - failed, Failed = failed, ThisRun = thisRun, Skipped = skipped,
+            Total = tally.Total, Ok = tally.Total - tally.Failed, Failed = tally.Failed, ThisRun = thisRun, Skipped = skipped,
             Seconds = Math.Round(seconds, 3), ImagesPerSecond = seconds > 0 ? Math.Round(thisRun / seconds, 2) : 0,
             Model = model.Spec.Name, ModelPath = model.Path, Task = model.Spec.Task,
             ExecutionProvider = model.ExecutionProvider,
             BatchSize = TaggingPipeline.BatchSizeOf(model, options),
             DecodeThreads = options.EffectiveDecodeThreads, Completed = completed,
             StartedAt = started, FinishedAt = DateTimeOffset.Now, Inputs = options.Inputs, OutputDir = Path.GetFullPath(options.OutputDir),
-            TopLabels = topLabels.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(50).ToDictionary(),
-            Errors = errors.OrderByDescending(kv => kv.Value).ToDictionary(),
+            TopLabels = tally.TopLabels, Errors = tally.Errors,
         };
     }
 }

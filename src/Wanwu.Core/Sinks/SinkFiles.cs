@@ -1,7 +1,7 @@
 namespace Wanwu.Sinks;
 
 /// <summary>File handling shared by sinks: creation and writes that turn I/O failures into <see cref="OutputException"/>.</summary>
-internal static class SinkFiles
+public static class SinkFiles
 {
     public static FileStream Create(string path, bool append = false)
     {

@@ -9,7 +9,10 @@ public static class ImageSources
         ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".avif", ".heic", ".heif",
     };
 
-    /// <summary>Extensions of list files: one image path a line, relative to the list's folder or absolute.</summary>
+    /// <summary>
+    /// Extensions of list files: one image path a line, relative to the list's folder or absolute; a line
+    /// <c>name&lt;TAB&gt;path</c> reports the image under <c>name</c> (how a cluster shard keeps the names of a folder run).
+    /// </summary>
     public static readonly IReadOnlySet<string> ListExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         ".txt", ".lst", ".list",
@@ -89,7 +92,10 @@ public static class ImageSources
         {
             var line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
-            yield return new InputItem(line, System.IO.Path.GetFullPath(line, baseDir));
+            var tab = line.IndexOf('\t');
+            yield return tab < 0
+                ? new InputItem(line, System.IO.Path.GetFullPath(line, baseDir))
+                : new InputItem(line[..tab], System.IO.Path.GetFullPath(line[(tab + 1)..], baseDir));
         }
     }
 }

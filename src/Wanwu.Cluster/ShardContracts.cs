@@ -1,0 +1,32 @@
+using Orleans;
+
+namespace Wanwu.Cluster;
+
+/// <summary>
+/// The wanwu worker of one silo, addressed by that silo's address so the coordinator can give every worker its own
+/// shard; the model stays loaded in the silo between shards.
+/// </summary>
+public interface IShardWorker : IGrainWithStringKey
+{
+    /// <summary>Starts tagging a shard in the background; a shard already running here is left running.</summary>
+    Task<ShardStatus> Start(ShardJob job);
+
+    /// <summary>Where the shard stands on this worker; <see cref="ShardState.Unknown"/> if it never ran here.</summary>
+    Task<ShardStatus> Poll(string shardId);
+}
+
+/// <summary>One shard to tag: the whole run's options as JSON, with this shard's list as input and folder as output.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ShardJob([property: Id(0)] string ShardId, [property: Id(1)] string OptionsJson);
+
+[GenerateSerializer]
+public enum ShardState { Unknown, Running, Completed, Failed }
+
+/// <summary>A shard's state on a worker, with images done so far and the worker's name for the summary.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ShardStatus(
+    [property: Id(0)] string ShardId,
+    [property: Id(1)] ShardState State,
+    [property: Id(2)] long Done,
+    [property: Id(3)] string Worker,
+    [property: Id(4)] string? Error = null);

@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Logging;
+using Wanwu.Engine;
+using Wanwu.Models;
+
+namespace Wanwu.Cluster;
+
+/// <summary>
+/// A silo's worker: tags one shard at a time in the background with the single-machine engine, keeping the model
+/// loaded from one shard to the next (it is reloaded only when a run asks for other model options).
+/// </summary>
+public sealed class ShardRunner(ILogger<ShardRunner> logger) : IAsyncDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Dictionary<string, ShardStatus> _finished = new(StringComparer.Ordinal);
+    private (string Key, LoadedModel Model)? _model;
+    private (string ShardId, Task Work)? _current;
+    private long _done;
+
+    /// <summary>This worker's name in summaries and logs: host and process id.</summary>
+    public string Name { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    public ShardStatus Start(ShardJob job)
+    {
+        lock (_gate)
+        {
+            if (_current is { } running)
+            {
+                if (running.ShardId == job.ShardId) return Status(job.ShardId);
+                throw new InvalidOperationException($"worker {Name} is busy with shard {running.ShardId}");
+            }
+            _finished.Remove(job.ShardId);
+            Interlocked.Exchange(ref _done, 0);
+            _current = (job.ShardId, Task.Run(() => RunAsync(job)));
+            return new ShardStatus(job.ShardId, ShardState.Running, 0, Name);
+        }
+    }
+
+    public ShardStatus Status(string shardId)
+    {
+        lock (_gate)
+        {
+            if (_current?.ShardId == shardId) return new ShardStatus(shardId, ShardState.Running, Interlocked.Read(ref _done), Name);
+            return _finished.TryGetValue(shardId, out var status) ? status : new ShardStatus(shardId, ShardState.Unknown, 0, Name);
+        }
+    }
+
+    private async Task RunAsync(ShardJob job)
+    {
+        ShardStatus outcome;
+        try
+        {
+            var options = OptionsJson.Read(job.OptionsJson);
+            var model = ModelFor(options);
+            var progress = new Progress<RunProgress>(p => Interlocked.Exchange(ref _done, p.Done));
+            var summary = await TaggingEngine.RunAsync(options, model, progress, log: null, _stopping.Token);
+            outcome = new ShardStatus(job.ShardId, ShardState.Completed, summary.ThisRun, Name);
+            logger.LogInformation("shard {Shard}: {Images} images in {Seconds:0.0} s", job.ShardId, summary.ThisRun, summary.Seconds);
+        }
+        catch (Exception e)
+        {
+            outcome = new ShardStatus(job.ShardId, ShardState.Failed, Interlocked.Read(ref _done), Name, $"{e.GetType().Name}: {e.Message}");
+            logger.LogWarning("shard {Shard} failed: {Error}", job.ShardId, outcome.Error);
+        }
+        lock (_gate)
+        {
+            _finished[job.ShardId] = outcome;
+            _current = null;
+        }
+    }
+
+    private LoadedModel ModelFor(TagOptions options)
+    {
+        var key = OptionsJson.ModelKey(options);
+        if (_model is { } loaded && loaded.Key == key) return loaded.Model;
+        _model?.Model.Dispose();
+        _model = null;
+        var model = ModelLoader.Load(options);
+        _model = (key, model);
+        logger.LogInformation("loaded model {Model} on {Provider}", model.Spec.Name, model.ExecutionProvider);
+        return model;
+    }
+
+    /// <summary>Stops the shard in hand (its journal stays resumable) and frees the model, when the silo shuts down.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        Task? work;
+        lock (_gate) work = _current?.Work;
+        if (work is not null) await work;
+        _model?.Model.Dispose();
+        _stopping.Dispose();
+    }
+}

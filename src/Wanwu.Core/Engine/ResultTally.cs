@@ -1,0 +1,21 @@
+namespace Wanwu.Engine;
+
+/// <summary>The counts summary.json gives over a set of records: totals, failures by type, images per top label.</summary>
+public sealed record ResultTally(long Total, long Failed, IReadOnlyDictionary<string, long> TopLabels, IReadOnlyDictionary<string, long> Errors)
+{
+    public static ResultTally Of(IEnumerable<ImageResult> records)
+    {
+        long total = 0, failed = 0;
+        var topLabels = new Dictionary<string, long>();
+        var errors = new Dictionary<string, long>();
+        foreach (var r in records)
+        {
+            total++;
+            if (r.Error is { } e) { failed++; errors[e.Type] = errors.GetValueOrDefault(e.Type) + 1; }
+            else if (r.Labels.Count > 0) topLabels[r.Labels[0].Label] = topLabels.GetValueOrDefault(r.Labels[0].Label) + 1;
+        }
+        return new ResultTally(total, failed,
+            topLabels.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(50).ToDictionary(),
+            errors.OrderByDescending(kv => kv.Value).ToDictionary());
+    }
+}
