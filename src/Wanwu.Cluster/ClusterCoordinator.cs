@@ -21,7 +21,8 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
     /// <summary>How long the run waits with no worker in the cluster before it stops.</summary>
     public TimeSpan WaitForWorkers { get; init; } = TimeSpan.FromMinutes(2);
 
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>Longest a worker holds a status call open before it reports progress.</summary>
+    public TimeSpan PollWait { get; init; } = TimeSpan.FromSeconds(2);
 
     public async Task<RunSummary> RunAsync(TagOptions options, int shardSize, IProgress<RunProgress>? progress = null, CancellationToken ct = default)
     {
@@ -123,16 +124,16 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
         long reported = 0;
         while (true)
         {
-            await Task.Delay(PollInterval, ct);
             ShardStatus status;
             try
             {
-                status = await worker.Poll(job.ShardId).WaitAsync(ct);
+                status = await worker.Poll(job.ShardId, PollWait).WaitAsync(ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // A slow answer is not a dead worker: only the cluster's membership decides that.
                 if (!await IsActiveAsync(silo)) return lost;
+                await Task.Delay(PollWait, ct);
                 continue;
             }
             if (status.State != ShardState.Running) return status;

@@ -11,8 +11,11 @@ public interface IShardWorker : IGrainWithStringKey
     /// <summary>Starts tagging a shard in the background; a shard already running here is left running.</summary>
     Task<ShardStatus> Start(ShardJob job);
 
-    /// <summary>Where the shard stands on this worker; <see cref="ShardState.Unknown"/> if it never ran here.</summary>
-    Task<ShardStatus> Poll(string shardId);
+    /// <summary>
+    /// Where the shard stands on this worker, answered as soon as it ends or after <paramref name="wait"/>, so the
+    /// coordinator learns of a finished shard at once; <see cref="ShardState.Unknown"/> if it never ran here.
+    /// </summary>
+    Task<ShardStatus> Poll(string shardId, TimeSpan wait);
 }
 
 /// <summary>One shard to tag: the whole run's options as JSON, with this shard's list as input and folder as output.</summary>

@@ -45,6 +45,15 @@ public sealed class ShardRunner(ILogger<ShardRunner> logger) : IAsyncDisposable
         }
     }
 
+    /// <summary>The shard's status once it stops running, or after <paramref name="wait"/> at most.</summary>
+    public async Task<ShardStatus> WaitAsync(string shardId, TimeSpan wait)
+    {
+        Task? work;
+        lock (_gate) work = _current?.ShardId == shardId ? _current.Value.Work : null;
+        if (work is not null) await Task.WhenAny(work, Task.Delay(wait));
+        return Status(shardId);
+    }
+
     private async Task RunAsync(ShardJob job)
     {
         ShardStatus outcome;

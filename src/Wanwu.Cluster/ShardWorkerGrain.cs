@@ -15,7 +15,7 @@ public sealed class ShardWorkerGrain(ShardRunner runner, ILocalSiloDetails silo)
         return Task.FromResult(runner.Start(job));
     }
 
-    public Task<ShardStatus> Poll(string shardId) => Task.FromResult(runner.Status(shardId));
+    public Task<ShardStatus> Poll(string shardId, TimeSpan wait) => runner.WaitAsync(shardId, wait);
 }
 
 /// <summary>The silo a shard was meant for has left the cluster; the coordinator gives the shard to another.</summary>

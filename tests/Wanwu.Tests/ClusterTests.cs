@@ -55,7 +55,7 @@ public sealed class ClusterTests
         await using var cluster = builder.Build();
         await cluster.DeployAsync(TestContext.Current.CancellationToken);
         var log = new StringWriter();
-        var coordinator = new ClusterCoordinator(cluster.Client, TextWriter.Synchronized(log)) { PollInterval = TimeSpan.FromMilliseconds(100) };
+        var coordinator = new ClusterCoordinator(cluster.Client, TextWriter.Synchronized(log)) { PollWait = TimeSpan.FromMilliseconds(500) };
         var victim = cluster.SecondarySilos[0];
         var killed = false;
         var progress = new Progress<RunProgress>(p =>
