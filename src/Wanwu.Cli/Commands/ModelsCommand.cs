@@ -49,6 +49,17 @@ public static class ModelsCommand
             return ExitCodes.Ok;
         });
         command.Add(inspect);
+
+        var source = new Argument<string>("folder") { Description = "A ModelScope model folder (pytorch_model.pt, meta_info.txt, configuration.json)" };
+        var output = new Option<string>("--output", "-o") { Description = "Folder for model.onnx, labels.tsv and wanwu.json", Required = true };
+        var import = new Command("import", "Convert a ModelScope recognition model (万物识别, ResNeSt) to a wanwu model folder, once") { source, output };
+        import.SetAction(parse =>
+        {
+            Models.ModelScope.ModelScopeImport.Convert(parse.GetValue(source)!, parse.GetValue(output)!, Console.Error);
+            Console.WriteLine(Path.GetFullPath(parse.GetValue(output)!));
+            return ExitCodes.Ok;
+        });
+        command.Add(import);
         return command;
     }
 

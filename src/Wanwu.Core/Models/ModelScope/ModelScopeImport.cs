@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using System.Text;
+using Wanwu.Models.PyTorch;
+
+namespace Wanwu.Models.ModelScope;
+
+/// <summary>
+/// A ModelScope model folder as <c>snapshot_download</c> lays it out (<c>pytorch_model.pt</c>, <c>configuration.json</c>,
+/// <c>meta_info.txt</c>) turned into a wanwu model folder: <c>model.onnx</c> built by <see cref="ResNeStToOnnx"/>, the
+/// label file, and a card with the preprocessing of modelscope's general-recognition pipeline (shorter side to 256,
+/// centre crop 224, ImageNet mean and std on 0..1 pixels; logits, so wanwu's scores are softmax probabilities).
+/// </summary>
+public static class ModelScopeImport
+{
+    public const string Checkpoint = "pytorch_model.pt";
+    public const string LabelFile = "meta_info.txt";
+    public const string Configuration = "configuration.json";
+
+    /// <summary>Whether <paramref name="dir"/> looks like a downloaded ModelScope model of the kind wanwu converts.</summary>
+    public static bool IsModelScopeFolder(string dir) =>
+        File.Exists(Path.Combine(dir, Checkpoint)) && File.Exists(Path.Combine(dir, LabelFile));
+
+    /// <summary>The converted model for <paramref name="dir"/> in the cache, converting it the first time.</summary>
+    public static string Ensure(string dir, string? cacheRoot, TextWriter? log)
+    {
+        var target = ModelCache.ModelDir(cacheRoot, $"modelscope-{Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/'))}-{Fingerprint(dir)}");
+        if (File.Exists(Path.Combine(target, ModelCard.FileName))) return target;
+        var staging = target + ".partial-" + Environment.ProcessId;
+        if (Directory.Exists(staging)) Directory.Delete(staging, true);
+        try
+        {
+            Convert(dir, staging, log);
+            if (Directory.Exists(target)) Directory.Delete(target, true);
+            Directory.Move(staging, target);
+        }
+        catch
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, true);
+            throw;
+        }
+        return target;
+    }
+
+    /// <summary>Converts the ModelScope folder <paramref name="dir"/> into a wanwu model folder <paramref name="outputDir"/>.</summary>
+    public static void Convert(string dir, string outputDir, TextWriter? log)
+    {
+        if (!IsModelScopeFolder(dir))
+            throw new ModelLoadException($"'{dir}' is not a ModelScope model folder: it needs {Checkpoint} and {LabelFile}.");
+        log?.WriteLine($"converting {Path.Combine(dir, Checkpoint)} to ONNX (once; kept in the model cache)");
+        var weights = ResNeStToOnnx.Normalise(TorchCheckpoint.Load(Path.Combine(dir, Checkpoint)));
+        var classes = ResNeStToOnnx.ClassCount(weights);
+        // modelscope reads the label as the second tab-separated field of line i.
+        var labels = File.ReadAllLines(Path.Combine(dir, LabelFile), Encoding.UTF8).Where(l => l.Length > 0).ToList();
+        if (labels.Count != classes)
+            throw new ModelLoadException($"{LabelFile} has {labels.Count} labels but the checkpoint has {classes} classes.");
+        if (labels.FirstOrDefault(l => !l.Contains('\t')) is { } bad)
+            throw new ModelLoadException($"{LabelFile}: every line is 'key<TAB>label' as modelscope reads it; found '{bad}'.");
+
+        Directory.CreateDirectory(outputDir);
+        var onnx = ResNeStToOnnx.Convert(weights, new Dictionary<string, string> { ["source"] = $"ModelScope folder {Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/'))}" });
+        using (var file = File.Create(Path.Combine(outputDir, "model.onnx")))
+        {
+            Google.Protobuf.MessageExtensions.WriteTo(onnx, file);
+        }
+        File.WriteAllLines(Path.Combine(outputDir, "labels.tsv"), labels, new UTF8Encoding(false));
+        var card = new ModelCard
+        {
+            Name = Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/')),
+            Task = "classify",
+            Description = "ModelScope ResNeSt recognition model, converted by wanwu from its PyTorch checkpoint",
+            Input = new InputCard
+            {
+                Name = ResNeStToOnnx.InputName, Layout = "NCHW", Dtype = "float32", Width = 224, Height = 224,
+                Resize = "center-crop", CropFraction = 224.0 / 256.0, PixelScale = 255,
+                Mean = [0.485, 0.456, 0.406], Std = [0.229, 0.224, 0.225],
+            },
+            Output = new OutputCard { Kind = "logits", Scores = ResNeStToOnnx.OutputName },
+            Labels = new LabelsCard { File = "labels.tsv", ZhColumn = 1, Header = false },
+        };
+        File.WriteAllText(Path.Combine(outputDir, ModelCard.FileName), card.ToJson());
+        log?.WriteLine($"{classes} classes, {weights.Count} tensors → {outputDir}");
+    }
+
+    /// <summary>Changes when the checkpoint or labels change (size, time, place), so a new download is converted again.</summary>
+    private static string Fingerprint(string dir)
+    {
+        var text = new StringBuilder("resnest-v1");
+        foreach (var name in new[] { Checkpoint, LabelFile })
+        {
+            var info = new FileInfo(Path.Combine(dir, name));
+            text.Append('|').Append(info.FullName).Append('|').Append(info.Length).Append('|').Append(info.LastWriteTimeUtc.Ticks);
+        }
+        return System.Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..12];
+    }
+}
