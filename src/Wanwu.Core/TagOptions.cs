@@ -39,6 +39,12 @@ public sealed record TagOptions
     /// <summary>A TSV file renaming or merging classes into the user's taxonomy (see <see cref="Models.LabelMap"/>).</summary>
     public string? LabelMapFile { get; init; }
 
+    /// <summary>For an image-text (zero-shot) model: the user's tags, one a line.</summary>
+    public string? Vocabulary { get; init; }
+
+    /// <summary>For a zero-shot model: how a tag becomes a sentence (<c>一张{}的照片</c>); null takes the model card's.</summary>
+    public string? Prompt { get; init; }
+
     /// <summary>Detections below this score are dropped.</summary>
     public float ScoreThreshold { get; init; } = 0.3f;
 

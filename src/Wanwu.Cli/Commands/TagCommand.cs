@@ -32,12 +32,14 @@ public static class TagCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh instead of resuming into the output folder" };
         var decodeTimeout = new Option<double>("--decode-timeout") { Description = "Seconds one image may take to decode before it is abandoned", DefaultValueFactory = _ => 120 };
         var inProcess = new Option<bool>("--no-isolation") { Description = "Decode in this process: faster to start, but a crashing decoder stops the run" };
+        var vocabulary = new Option<string?>("--vocabulary") { Description = "For an image-text (CLIP / Chinese-CLIP) model: your tags, one a line" };
+        var prompt = new Option<string?>("--prompt") { Description = "For an image-text model: the sentence a tag goes into, e.g. 一张{}的照片" };
         var cluster = new Option<string?>("--cluster") { Description = "Tag on the workers of a cluster (local, or redis://HOST:PORT); every worker must see the inputs and the output folder at the same paths" };
         var shardSize = new Option<int>("--shard-size") { Description = "With --cluster: most images per shard", DefaultValueFactory = _ => 1000 };
 
         var command = new Command("tag", "Tag images with Chinese labels")
         {
-            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, decodeTimeout, inProcess, device, devices, labelMap, cluster, shardSize, WorkerCommand.ClusterId,
+            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, decodeTimeout, inProcess, device, devices, labelMap, vocabulary, prompt, cluster, shardSize, WorkerCommand.ClusterId,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -58,6 +60,8 @@ public static class TagCommand
                 PerImageJson = parse.GetValue(perImage),
                 ScoreThreshold = parse.GetValue(score),
                 LabelMapFile = parse.GetValue(labelMap),
+                Vocabulary = parse.GetValue(vocabulary),
+                Prompt = parse.GetValue(prompt),
                 IouThreshold = parse.GetValue(iou),
                 MaxDetections = parse.GetValue(maxDet),
                 MaxPixels = parse.GetValue(maxPixels),
@@ -117,7 +121,11 @@ public static class TagCommand
     {
         // Workers on other machines read these paths: make them absolute here, where they were typed.
         static string? Absolute(string? path) => path is not null && Path.Exists(path) ? Path.GetFullPath(path) : path;
-        options = options with { OutputDir = Path.GetFullPath(options.OutputDir), Model = Absolute(options.Model)!, LabelMapFile = Absolute(options.LabelMapFile) };
+        options = options with
+        {
+            OutputDir = Path.GetFullPath(options.OutputDir), Model = Absolute(options.Model)!,
+            LabelMapFile = Absolute(options.LabelMapFile), Vocabulary = Absolute(options.Vocabulary),
+        };
         using var host = await WorkerSilo.ConnectAsync(address, ct);
         var coordinator = new ClusterCoordinator(host.Services.GetRequiredService<Orleans.IClusterClient>(), quiet ? null : Console.Error);
         return await Report(options, quiet, (progress, _) => coordinator.RunAsync(options, shardSize, progress, ct));

@@ -12,12 +12,14 @@ public sealed record ModelCard
     public const string FileName = "wanwu.json";
 
     public string? Name { get; init; }
-    /// <summary><c>classify</c> or <c>detect</c>.</summary>
+    /// <summary><c>classify</c>, <c>detect</c> or <c>zero-shot</c>.</summary>
     public string? Task { get; init; }
     public string? Description { get; init; }
     public InputCard Input { get; init; } = new();
     public OutputCard Output { get; init; } = new();
     public LabelsCard Labels { get; init; } = new();
+    /// <summary>For an image-text model (CLIP, Chinese-CLIP): its text side.</summary>
+    public ZeroShotCard? ZeroShot { get; init; }
     /// <summary>Batch size for code that builds a <see cref="LoadedModel"/> itself; runs measure the fastest batch instead.</summary>
     public int? PreferredBatch { get; init; }
 
@@ -55,8 +57,28 @@ public sealed record ModelCard
         Input = Input.With(over.Input),
         Output = Output.With(over.Output),
         Labels = Labels.With(over.Labels),
+        ZeroShot = over.ZeroShot ?? ZeroShot,
         PreferredBatch = over.PreferredBatch ?? PreferredBatch,
     };
+}
+
+/// <summary>
+/// The text side of an image-text model: the folder's <c>.onnx</c> named by <see cref="ImageEncoder"/> turns images into
+/// embeddings, <see cref="TextEncoder"/> turns token ids into embeddings of the same size, and every image is scored
+/// against every tag of the user's vocabulary by cosine similarity.
+/// </summary>
+public sealed record ZeroShotCard
+{
+    public string ImageEncoder { get; init; } = "image_encoder.onnx";
+    public string TextEncoder { get; init; } = "text_encoder.onnx";
+    /// <summary>WordPiece vocabulary (BERT / Chinese-CLIP <c>vocab.txt</c>).</summary>
+    public string Vocab { get; init; } = "vocab.txt";
+    /// <summary>Token ids per text, [CLS] and [SEP] included; shorter texts are padded with [PAD].</summary>
+    public int ContextLength { get; init; } = 52;
+    /// <summary>How a tag becomes a sentence; <c>{}</c> is replaced by the tag.</summary>
+    public string Template { get; init; } = "一张{}的照片";
+    /// <summary>Cosine similarities are multiplied by this before the softmax over tags (CLIP's learned temperature).</summary>
+    public float LogitScale { get; init; } = 100;
 }
 
 /// <summary>The model input: tensor name, layout, element type, size and pixel normalisation.</summary>

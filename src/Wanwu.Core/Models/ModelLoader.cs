@@ -41,6 +41,7 @@ public static class ModelLoader
         if (Directory.Exists(model))
         {
             var onnx = Directory.GetFiles(model, "*.onnx");
+            if (onnx.Length > 1 && ZeroShotImageEncoder(model) is { } encoder) return (encoder, model);
             return onnx.Length switch
             {
                 1 => (onnx[0], model),
@@ -62,6 +63,15 @@ public static class ModelLoader
         throw new ModelLoadException($"Unknown model '{model}': not a file, a folder or a built-in name ({string.Join(", ", BuiltinModels.All.Select(m => m.Name))}).");
     }
 
+    /// <summary>An image-text model folder holds two networks; its card says which one sees the images.</summary>
+    private static string? ZeroShotImageEncoder(string dir)
+    {
+        var card = Path.Combine(dir, ModelCard.FileName);
+        return File.Exists(card) && ModelCard.Load(card).ZeroShot is { } z && File.Exists(Path.Combine(dir, z.ImageEncoder))
+            ? Path.Combine(dir, z.ImageEncoder)
+            : null;
+    }
+
     /// <summary>Locates a model and says what it is, without keeping a session: the ONNX file and its description.</summary>
     public static (string OnnxPath, ModelSpec Spec) Describe(string model, string? cacheRoot = null, TextWriter? log = null)
     {
@@ -74,6 +84,7 @@ public static class ModelLoader
     public static LoadedModel Load(TagOptions options, TextWriter? log = null)
     {
         var (onnx, spec) = Describe(options.Model, options.ModelCacheDir, log);
+        if (spec.ZeroShot is not null) spec = ZeroShot.ZeroShotVocabulary.Apply(spec, options);
         if (options.LabelMapFile is { } mapFile) spec = spec with { Labels = LabelMap.Load(mapFile).Apply(spec.Labels) };
         var devices = options.Devices.Select(DeviceSpec.Parse).Select(d =>
         {
@@ -106,7 +117,7 @@ public static class ModelLoader
             throw;
         }
         var batch = options.BatchSize > 0 ? options.BatchSize : spec.FixedBatch ?? BatchProbe.Fastest(backends[0], spec, log);
-        return new LoadedModel(spec, backends, PostprocessorFactory.Create(spec, options), onnx, batch);
+        return new LoadedModel(spec, backends, PostprocessorFactory.Create(spec, options, log), onnx, batch);
     }
 
     /// <summary>What the ONNX metadata says, overridden by the card in <paramref name="dir"/> if there is one.</summary>
@@ -153,6 +164,8 @@ public static class ModelLoader
             Labels = labels,
             FixedBatch = fixedBatch,
             PreferredBatch = card.PreferredBatch ?? (fixedBatch ?? 16),
+            Dir = dir,
+            ZeroShot = card.ZeroShot,
         };
     }
 

@@ -23,6 +23,10 @@ public sealed record ModelSpec
     /// <summary>Batch the model accepts when its batch dimension is fixed; null when dynamic.</summary>
     public int? FixedBatch { get; init; }
     public int PreferredBatch { get; init; } = 16;
+    /// <summary>The folder the model was found in (label, vocabulary and text-encoder files are relative to it).</summary>
+    public string Dir { get; init; } = ".";
+    /// <summary>Set for image-text models scored against a vocabulary.</summary>
+    public ZeroShotCard? ZeroShot { get; init; }
 
     public PreprocessSpec Preprocess => new(Width, Height, Resize, CropFraction);
 }

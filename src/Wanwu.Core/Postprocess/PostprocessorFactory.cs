@@ -5,7 +5,7 @@ namespace Wanwu.Postprocess;
 /// <summary>The one place output kinds are mapped to their decoders.</summary>
 public static class PostprocessorFactory
 {
-    public static IPostprocessor Create(ModelSpec spec, TagOptions options)
+    public static IPostprocessor Create(ModelSpec spec, TagOptions options, TextWriter? log = null)
     {
         var detect = new DetectionSettings(options.ScoreThreshold, options.IouThreshold, options.MaxDetections, options.TopK);
         return spec.Output.Kind?.ToLowerInvariant() switch
@@ -14,7 +14,8 @@ public static class PostprocessorFactory
             "ssd-anchors" => new SsdAnchorDecoder(spec, detect),
             "centernet" => new CenterNetDecoder(spec, detect),
             "yolo" => new YoloDecoder(spec, detect),
-            var k => throw new ModelLoadException($"output kind '{k}' is not known (probabilities, logits, sigmoid, ssd-anchors, centernet, yolo)"),
+            "embedding" => ZeroShotHead.Create(spec, options, log),
+            var k => throw new ModelLoadException($"output kind '{k}' is not known (probabilities, logits, sigmoid, ssd-anchors, centernet, yolo, embedding)"),
         };
     }
 }
