@@ -56,8 +56,16 @@ public static class ModelScopeImport
         if (labels.FirstOrDefault(l => !l.Contains('\t')) is { } bad)
             throw new ModelLoadException($"{LabelFile}: every line is 'key<TAB>label' as modelscope reads it; found '{bad}'.");
 
+        var name = Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/'));
+        Write(weights, labels, name, $"ModelScope folder {name}", outputDir);
+        log?.WriteLine($"{classes} classes, {weights.Count} tensors → {outputDir}");
+    }
+
+    /// <summary>Writes model.onnx, labels.tsv (key TAB label lines) and the card with modelscope's preprocessing.</summary>
+    public static void Write(IReadOnlyDictionary<string, TorchTensor> weights, IReadOnlyList<string> labels, string name, string source, string outputDir)
+    {
         Directory.CreateDirectory(outputDir);
-        var onnx = ResNeStToOnnx.Convert(weights, new Dictionary<string, string> { ["source"] = $"ModelScope folder {Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/'))}" });
+        var onnx = ResNeStToOnnx.Convert(weights, new Dictionary<string, string> { ["source"] = source });
         using (var file = File.Create(Path.Combine(outputDir, "model.onnx")))
         {
             Google.Protobuf.MessageExtensions.WriteTo(onnx, file);
@@ -65,9 +73,9 @@ public static class ModelScopeImport
         File.WriteAllLines(Path.Combine(outputDir, "labels.tsv"), labels, new UTF8Encoding(false));
         var card = new ModelCard
         {
-            Name = Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/')),
+            Name = name,
             Task = "classify",
-            Description = "ModelScope ResNeSt recognition model, converted by wanwu from its PyTorch checkpoint",
+            Description = source,
             Input = new InputCard
             {
                 Name = ResNeStToOnnx.InputName, Layout = "NCHW", Dtype = "float32", Width = 224, Height = 224,
@@ -78,7 +86,6 @@ public static class ModelScopeImport
             Labels = new LabelsCard { File = "labels.tsv", ZhColumn = 1, Header = false },
         };
         File.WriteAllText(Path.Combine(outputDir, ModelCard.FileName), card.ToJson());
-        log?.WriteLine($"{classes} classes, {weights.Count} tensors → {outputDir}");
     }
 
     /// <summary>Changes when the checkpoint or labels change (size, time, place), so a new download is converted again.</summary>
