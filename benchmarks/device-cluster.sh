@@ -2,11 +2,7 @@
 # Cluster scaling on one large machine: 1, 2 and 4 `wanwu worker` processes of 4 cores each (pinned with taskset, so
 # each stands for a 4-core machine), development clustering, 2,000 1080p photos, the shared MobileNet; then one
 # 16-core worker and the single-machine run for comparison. Shards of $SHARD_SIZE (250) images. Needs benchmarks/device (benchmarks/device-prepare.sh).
-set -euo pipefail
-cd "$(dirname "$0")/device"
-out=${OUT:-$PWD/../device-out}
-mkdir -p "$out" /tmp/wanwu && tar xJf wanwu-sc.tar.xz -C /tmp/wanwu
-w=/tmp/wanwu/sc/wanwu
+source "$(dirname "$0")/device-env.sh"
 m=$PWD/models/st-mobilenet
 { echo "date: $(date -u +%FT%TZ)"; echo "cores: $(nproc)"; grep -m1 'model name' /proc/cpuinfo; } > "$out/machine.txt"
 $w bench make-set photos -o /tmp/set1080 --copies 40 > /dev/null

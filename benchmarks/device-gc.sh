@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Garbage-collector modes against 16-core throughput (see docs/benchmarks.md).
 set -u
-cd "$(dirname "$0")/device" && mkdir -p /tmp/wanwu && tar xJf wanwu-sc.tar.xz -C /tmp/wanwu
-w=/tmp/wanwu/sc/wanwu
+source "$(dirname "$0")/device-env.sh"
 $w bench make-set photos -o /tmp/set1080 --copies 40 > /dev/null
 run() { local name=$1; shift; env "$@" $w tag /tmp/set1080 -o /tmp/g-$name -m models/st-mobilenet --no-isolation -q --overwrite >/dev/null; grep -E '"images_per_second"' /tmp/g-$name/summary.json | tr -d '\n'; echo " $name"; }
 run default X=1

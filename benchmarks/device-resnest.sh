@@ -2,11 +2,7 @@
 # The heavy network on the device machine's CPUs: a ResNeSt-101 of ModelScope 万物识别's exact shape (54,092 classes,
 # random weights: `wanwu bench make-model`), 1080p photos, the three ways plus decode-only and model-only; and the
 # CPU topology, which the 16-core scaling figure depends on. Needs benchmarks/device (benchmarks/device-prepare.sh).
-set -euo pipefail
-cd "$(dirname "$0")/device"
-out=${OUT:-$PWD/../device-out}
-mkdir -p "$out" /tmp/wanwu && tar xJf wanwu-sc.tar.xz -C /tmp/wanwu
-w=/tmp/wanwu/sc/wanwu
+source "$(dirname "$0")/device-env.sh"
 { echo "date: $(date -u +%FT%TZ)"; lscpu; } > "$out/machine.txt"
 $w bench make-set photos -o /tmp/set1080 --copies 20 > /dev/null   # 1,000 images
 $w bench make-model -o /tmp/resnest101 > /dev/null

@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
 # Runs wanwu's benchmarks on a larger machine that has no .NET: a self-contained build, photos and models are
 # carried in benchmarks/device/ (made by benchmarks/device-prepare.sh). Results go to $OUT (or ./device-out).
-set -euo pipefail
-cd "$(dirname "$0")/device"
-out=${OUT:-$PWD/../device-out}
-mkdir -p "$out" /tmp/wanwu && tar xJf wanwu-sc.tar.xz -C /tmp/wanwu
-w=/tmp/wanwu/sc/wanwu
+source "$(dirname "$0")/device-env.sh"
 export WANWU_HOME=/tmp/wanwu-home
 cores=$(nproc)
 {

@@ -3,11 +3,7 @@
 # processes at once (each pinned to its own core, each on its own sixteenth of 2,000 1080p photos): if sixteen
 # independent processes also fall short of 16x, the limit is shared by the cores (memory, caches, clock), not
 # wanwu's pipeline. Then one process on all cores. Needs benchmarks/device (benchmarks/device-prepare.sh).
-set -euo pipefail
-cd "$(dirname "$0")/device"
-out=${OUT:-$PWD/../device-out}
-mkdir -p "$out" /tmp/wanwu && tar xJf wanwu-sc.tar.xz -C /tmp/wanwu
-w=/tmp/wanwu/sc/wanwu
+source "$(dirname "$0")/device-env.sh"
 m=$PWD/models/st-mobilenet
 $w bench make-set photos -o /tmp/set1080 --copies 40 > /dev/null
 rm -rf /tmp/part*; i=0

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Sessions x threads on a many-core machine (see docs/benchmarks.md); run where benchmarks/device/ was prepared.
 set -u
-cd "$(dirname "$0")/device" && mkdir -p /tmp/wanwu && tar xJf wanwu-sc.tar.xz -C /tmp/wanwu
-w=/tmp/wanwu/sc/wanwu
+source "$(dirname "$0")/device-env.sh"
 $w bench make-set photos -o /tmp/set1080 --copies 20 > /dev/null
 run() { local name=$1; shift; $w tag /tmp/set1080 -o /tmp/t-$name --no-isolation -q --overwrite "$@"; python3 -c "import json;d=json.load(open('/tmp/t-$name/summary.json'));print('$name', d['images_per_second'], d['batch_size'], d['execution_provider'])" 2>/dev/null || grep -E '"images_per_second"|"batch_size"' /tmp/t-$name/summary.json | tr -d '\n'; echo " $name"; }
 m=models/st-mobilenet
