@@ -31,12 +31,11 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
         var clock = Stopwatch.StartNew();
         if (options.Overwrite) ShardPlan.Clear(options.OutputDir);
         var plan = ShardPlan.Prepare(options.Inputs, options.OutputDir, shardSize);
-        var pending = new ConcurrentQueue<ShardPlan.Shard>(plan.Shards.Where(s => !s.IsCommitted));
-        var skipped = plan.Shards.Where(s => s.IsCommitted).Sum(s => (long)s.Count);
-        var toDo = pending.Count;
-        log?.WriteLine($"{plan.Shards.Count} shards, {plan.Shards.Sum(s => s.Count)} images; {toDo} shards to tag");
+        var toDo = plan.Shards.Where(s => !s.IsCommitted).ToList();
+        var skipped = plan.Shards.Sum(s => (long)s.Count) - toDo.Sum(s => (long)s.Count);
+        log?.WriteLine($"{plan.Shards.Count} shards, {plan.Shards.Sum(s => s.Count)} images; {toDo.Count} shards to tag");
 
-        var state = new RunState(pending, toDo, plan.Shards.Where(s => !s.IsCommitted).Sum(s => (long)s.Count));
+        var state = new RunState(toDo);
         var drivers = new Dictionary<SiloAddress, Task>();
         var lonely = Stopwatch.StartNew();
         while (!state.Finished)
@@ -45,7 +44,7 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
             foreach (var silo in await ActiveSilosAsync(ct) ?? [])
             {
                 if (drivers.TryGetValue(silo, out var driver) && !driver.IsCompleted) continue;
-                if (state.Pending.IsEmpty) continue;
+                if (!state.HasPending) continue;
                 drivers[silo] = Task.Run(() => DriveAsync(silo, options, state, ct), ct);
             }
             if (drivers.Values.Any(d => !d.IsCompleted)) lonely.Restart();
@@ -68,50 +67,71 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
     {
         RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
         var worker = client.GetGrain<IShardWorker>(silo.ToParsableString());
-        while (state.Pending.TryDequeue(out var shard))
+        while (state.TryTake(out var shard))
         {
-            var job = new ShardJob(shard.Id, OptionsJson.Write(options with
-            {
-                Inputs = [shard.InputsPath], OutputDir = shard.Dir, Overwrite = false, OnlyPaths = null,
-            }));
-            var outcome = await RunShardAsync(worker, silo, job, state, ct);
+            var (ran, outcome) = await RunShardAsync(worker, silo, shard, options, state, ct);
+            if (ran is null) continue;
             switch (outcome.State)
             {
                 case ShardState.Completed:
-                    state.Complete(shard, outcome);
-                    log?.WriteLine($"shard {shard.Id}: {outcome.Done} images on {outcome.Worker}");
+                    state.Complete(ran, outcome);
+                    log?.WriteLine($"shard {ran.Id}: {outcome.Done} images on {outcome.Worker}");
                     break;
-                case ShardState.Failed when state.Failed(shard, outcome.Error ?? "failed") >= MaxAttempts:
-                    state.GiveUp(shard, outcome.Error ?? "failed");
+                case ShardState.Failed when state.Failed(ran) >= MaxAttempts:
+                    state.GiveUp(ran, outcome.Error ?? "failed");
                     break;
                 default:
-                    state.Requeue(shard);
+                    state.Release(ran);
                     if (outcome.State == ShardState.Unknown)
                     {
-                        log?.WriteLine($"worker {silo} left the cluster; shard {shard.Id} goes to another worker");
+                        log?.WriteLine($"worker {silo} left the cluster; shard {ran.Id} goes to another worker");
                         return;
                     }
-                    log?.WriteLine($"shard {shard.Id} failed on {outcome.Worker}: {outcome.Error}; retrying");
+                    log?.WriteLine($"shard {ran.Id} failed on {outcome.Worker}: {outcome.Error}; retrying");
                     break;
             }
         }
     }
 
-    private async Task<ShardStatus> RunShardAsync(IShardWorker worker, SiloAddress silo, ShardJob job, RunState state, CancellationToken ct)
+    /// <summary>
+    /// Runs <paramref name="shard"/> on the worker and waits for it. A worker still busy with a shard of an earlier,
+    /// interrupted coordinator is waited for instead, and that shard is taken over if it is one of this run's: the
+    /// returned shard is the one whose outcome is returned, or null when the worker ran something else.
+    /// </summary>
+    private async Task<(ShardPlan.Shard?, ShardStatus)> RunShardAsync(IShardWorker worker, SiloAddress silo, ShardPlan.Shard shard, TagOptions options, RunState state, CancellationToken ct)
     {
-        var lost = new ShardStatus(job.ShardId, ShardState.Unknown, 0, silo.ToString());
+        var job = new ShardJob(shard.Id, OptionsJson.Write(options with
+        {
+            Inputs = [shard.InputsPath], OutputDir = shard.Dir, Overwrite = false, OnlyPaths = null,
+        }));
+        ShardStatus started;
         try
         {
-            await worker.Start(job).WaitAsync(ct);
+            started = await worker.Start(job).WaitAsync(ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return lost;
+            return (shard, new ShardStatus(shard.Id, ShardState.Unknown, 0, silo.ToString()));
+        }
+        var running = shard;
+        if (started.ShardId != shard.Id)
+        {
+            state.Release(shard);
+            running = state.TryAdopt(started.ShardId);
+            log?.WriteLine($"worker {started.Worker} is still on shard {started.ShardId} of an earlier run; waiting for it");
         }
         long reported = 0;
         try
         {
-            return await PollUntilDoneAsync(worker, silo, job, lost, state, done => reported = done, ct);
+            var status = await PollUntilDoneAsync(worker, silo, started.ShardId, running is not null, state, done => reported = done, ct);
+            return (running, status);
+        }
+        catch (OperationCanceledException)
+        {
+            // The run is stopping: stop the shard too, so a rerun finds its folder free (its journal keeps what is done).
+            try { await worker.Stop(started.ShardId).WaitAsync(TimeSpan.FromSeconds(5)); }
+            catch (Exception e) when (e is not OperationCanceledException) { }
+            throw;
         }
         finally
         {
@@ -119,7 +139,7 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
         }
     }
 
-    private async Task<ShardStatus> PollUntilDoneAsync(IShardWorker worker, SiloAddress silo, ShardJob job, ShardStatus lost, RunState state, Action<long> report, CancellationToken ct)
+    private async Task<ShardStatus> PollUntilDoneAsync(IShardWorker worker, SiloAddress silo, string shardId, bool counts, RunState state, Action<long> report, CancellationToken ct)
     {
         long reported = 0;
         while (true)
@@ -127,16 +147,17 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
             ShardStatus status;
             try
             {
-                status = await worker.Poll(job.ShardId, PollWait).WaitAsync(ct);
+                status = await worker.Poll(shardId, PollWait).WaitAsync(ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // A slow answer is not a dead worker: only the cluster's membership decides that.
-                if (!await IsActiveAsync(silo)) return lost;
+                if (!await IsActiveAsync(silo)) return new ShardStatus(shardId, ShardState.Unknown, 0, silo.ToString());
                 await Task.Delay(PollWait, ct);
                 continue;
             }
             if (status.State != ShardState.Running) return status;
+            if (!counts) continue;
             state.Progress(status.Done - reported);
             reported = status.Done;
             report(reported);
@@ -178,49 +199,68 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
         };
     }
 
-    /// <summary>What the drivers share: shards left, images done, failures per shard, images per worker.</summary>
-    private sealed class RunState(ConcurrentQueue<ShardPlan.Shard> pending, int shards, long images)
+    /// <summary>What the drivers share: shards left and taken, images done, failures per shard, images per worker.</summary>
+    private sealed class RunState(IReadOnlyList<ShardPlan.Shard> toDo)
     {
-        private int _left = shards;
+        private readonly ConcurrentQueue<ShardPlan.Shard> _pending = new(toDo);
+        private readonly Dictionary<string, ShardPlan.Shard> _byId = toDo.ToDictionary(s => s.Id);
+        private readonly ConcurrentDictionary<string, byte> _taken = new();
+        private readonly ConcurrentDictionary<string, byte> _finished = new();
+        private readonly ConcurrentDictionary<string, int> _failures = new();
+        private int _left = toDo.Count;
         private long _done;
         private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly ConcurrentDictionary<string, int> _failures = new();
 
-        public ConcurrentQueue<ShardPlan.Shard> Pending { get; } = pending;
-        public long Images { get; } = images;
+        public long Images { get; } = toDo.Sum(s => (long)s.Count);
         public long Done => Interlocked.Read(ref _done);
         public bool Finished => Volatile.Read(ref _left) == 0;
+        public bool HasPending => !_pending.IsEmpty;
         public Task Changed => _changed.Task;
         public ConcurrentDictionary<string, long> Workers { get; } = new();
         public ConcurrentDictionary<string, string> GaveUp { get; } = new();
+
+        /// <summary>The next shard no driver holds and none has finished.</summary>
+        public bool TryTake(out ShardPlan.Shard shard)
+        {
+            while (_pending.TryDequeue(out shard!))
+                if (!_finished.ContainsKey(shard.Id) && _taken.TryAdd(shard.Id, 0)) return true;
+            return false;
+        }
+
+        /// <summary>Takes over a shard a worker is already running, if it is this run's and no driver holds it.</summary>
+        public ShardPlan.Shard? TryAdopt(string id) =>
+            _byId.TryGetValue(id, out var shard) && !_finished.ContainsKey(id) && _taken.TryAdd(id, 0) ? shard : null;
 
         public void Progress(long images) => Interlocked.Add(ref _done, images);
 
         public void Complete(ShardPlan.Shard shard, ShardStatus status)
         {
-            Interlocked.Add(ref _done, shard.Count);
             Workers.AddOrUpdate(status.Worker, status.Done, (_, n) => n + status.Done);
-            Finish();
+            if (Finish(shard)) Interlocked.Add(ref _done, shard.Count);
         }
 
-        public int Failed(ShardPlan.Shard shard, string error) => _failures.AddOrUpdate(shard.Id, 1, (_, n) => n + 1);
+        public int Failed(ShardPlan.Shard shard) => _failures.AddOrUpdate(shard.Id, 1, (_, n) => n + 1);
 
         public void GiveUp(ShardPlan.Shard shard, string error)
         {
             GaveUp[shard.Id] = error;
-            Finish();
+            Finish(shard);
         }
 
-        public void Requeue(ShardPlan.Shard shard)
+        public void Release(ShardPlan.Shard shard)
         {
-            Pending.Enqueue(shard);
+            _taken.TryRemove(shard.Id, out _);
+            _pending.Enqueue(shard);
             Signal();
         }
 
-        private void Finish()
+        private bool Finish(ShardPlan.Shard shard)
         {
+            _taken.TryRemove(shard.Id, out _);
+            if (!_finished.TryAdd(shard.Id, 0)) return false;
             Interlocked.Decrement(ref _left);
             Signal();
+            return true;
         }
 
         private void Signal() => Interlocked.Exchange(ref _changed, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();

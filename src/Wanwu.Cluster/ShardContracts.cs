@@ -8,8 +8,14 @@ namespace Wanwu.Cluster;
 /// </summary>
 public interface IShardWorker : IGrainWithStringKey
 {
-    /// <summary>Starts tagging a shard in the background; a shard already running here is left running.</summary>
+    /// <summary>
+    /// Starts tagging a shard in the background. A worker still running a shard (the same one, or another of an
+    /// interrupted coordinator) keeps it and answers with that shard's status.
+    /// </summary>
     Task<ShardStatus> Start(ShardJob job);
+
+    /// <summary>Stops the shard if it runs here; what it tagged stays in its journal.</summary>
+    Task Stop(string shardId);
 
     /// <summary>
     /// Where the shard stands on this worker, answered as soon as it ends or after <paramref name="wait"/>, so the

@@ -14,7 +14,7 @@ public sealed class ShardRunner(ILogger<ShardRunner> logger) : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, ShardStatus> _finished = new(StringComparer.Ordinal);
     private (string Key, LoadedModel Model)? _model;
-    private (string ShardId, Task Work)? _current;
+    private (string ShardId, Task Work, CancellationTokenSource Stop)? _current;
     private long _done;
 
     /// <summary>This worker's name in summaries and logs: host and process id.</summary>
@@ -24,14 +24,11 @@ public sealed class ShardRunner(ILogger<ShardRunner> logger) : IAsyncDisposable
     {
         lock (_gate)
         {
-            if (_current is { } running)
-            {
-                if (running.ShardId == job.ShardId) return Status(job.ShardId);
-                throw new InvalidOperationException($"worker {Name} is busy with shard {running.ShardId}");
-            }
+            if (_current is { } running) return Status(running.ShardId);
             _finished.Remove(job.ShardId);
             Interlocked.Exchange(ref _done, 0);
-            _current = (job.ShardId, Task.Run(() => RunAsync(job)));
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            _current = (job.ShardId, Task.Run(() => RunAsync(job, stop)), stop);
             return new ShardStatus(job.ShardId, ShardState.Running, 0, Name);
         }
     }
@@ -54,7 +51,20 @@ public sealed class ShardRunner(ILogger<ShardRunner> logger) : IAsyncDisposable
         return Status(shardId);
     }
 
-    private async Task RunAsync(ShardJob job)
+    /// <summary>Cancels the shard if it is the one running; returns once it has stopped.</summary>
+    public async Task StopAsync(string shardId)
+    {
+        Task? work;
+        lock (_gate)
+        {
+            if (_current?.ShardId != shardId) return;
+            _current.Value.Stop.Cancel();
+            work = _current.Value.Work;
+        }
+        await work;
+    }
+
+    private async Task RunAsync(ShardJob job, CancellationTokenSource stop)
     {
         ShardStatus outcome;
         try
@@ -62,7 +72,7 @@ public sealed class ShardRunner(ILogger<ShardRunner> logger) : IAsyncDisposable
             var options = OptionsJson.Read(job.OptionsJson);
             var model = ModelFor(options);
             var progress = new Progress<RunProgress>(p => Interlocked.Exchange(ref _done, p.Done));
-            var summary = await TaggingEngine.RunAsync(options, model, progress, log: null, _stopping.Token);
+            var summary = await TaggingEngine.RunAsync(options, model, progress, log: null, stop.Token);
             outcome = new ShardStatus(job.ShardId, ShardState.Completed, summary.ThisRun, Name);
             logger.LogInformation("shard {Shard}: {Images} images in {Seconds:0.0} s", job.ShardId, summary.ThisRun, summary.Seconds);
         }
@@ -76,6 +86,7 @@ public sealed class ShardRunner(ILogger<ShardRunner> logger) : IAsyncDisposable
             _finished[job.ShardId] = outcome;
             _current = null;
         }
+        stop.Dispose();
     }
 
     private LoadedModel ModelFor(TagOptions options)

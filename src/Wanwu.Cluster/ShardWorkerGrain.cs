@@ -16,6 +16,8 @@ public sealed class ShardWorkerGrain(ShardRunner runner, ILocalSiloDetails silo)
     }
 
     public Task<ShardStatus> Poll(string shardId, TimeSpan wait) => runner.WaitAsync(shardId, wait);
+
+    public Task Stop(string shardId) => runner.StopAsync(shardId);
 }
 
 /// <summary>The silo a shard was meant for has left the cluster; the coordinator gives the shard to another.</summary>

@@ -57,6 +57,14 @@ public sealed class ClusterTests
         var log = new StringWriter();
         var coordinator = new ClusterCoordinator(cluster.Client, TextWriter.Synchronized(log)) { PollWait = TimeSpan.FromMilliseconds(500) };
         var victim = cluster.SecondarySilos[0];
+
+        // A coordinator that died left a shard running on the primary silo's worker: this run must take it over.
+        var orphan = ShardPlan.Prepare([inputs], dir["cluster"], shardSize: 25).Shards[3];
+        Orleans.Runtime.RequestContext.Set(Orleans.Runtime.Placement.IPlacementDirector.PlacementHintKey, cluster.Primary!.SiloAddress);
+        var primaryWorker = cluster.Client.GetGrain<IShardWorker>(cluster.Primary!.SiloAddress.ToParsableString());
+        await primaryWorker.Start(new ShardJob(orphan.Id, OptionsJson.Write(options with { Inputs = [orphan.InputsPath], OutputDir = orphan.Dir })));
+        Orleans.Runtime.RequestContext.Clear();
+
         var killed = false;
         var progress = new Progress<RunProgress>(p =>
         {
@@ -66,13 +74,14 @@ public sealed class ClusterTests
         var summary = await coordinator.RunAsync(options with { OutputDir = dir["cluster"] }, shardSize: 25, progress, TestContext.Current.CancellationToken);
 
         Assert.True(killed, "the silo was never killed: the run ended too soon");
+        Assert.Contains($"is still on shard {orphan.Id}", log.ToString());
         Assert.Equal(300, summary.Total);
         Assert.Equal(12, summary.Shards);
         AssertSameRecords(dir["single"], ShardRecords(dir["cluster"]));
     }
 
     [Fact]
-    public async Task Silo_processes_on_redis_finish_the_run_when_one_is_killed_and_a_rerun_skips_every_shard()
+    public async Task Silo_processes_on_redis_survive_a_killed_worker_and_a_killed_coordinator_and_a_rerun_skips_every_shard()
     {
         var redisServer = "/usr/bin/redis-server";
         Assert.SkipUnless(File.Exists(redisServer), "redis-server is not installed (.ci/run installs it from Debian)");
@@ -93,30 +102,36 @@ public sealed class ClusterTests
                 workers.Add(worker);
                 Assert.StartsWith("worker ready", await worker.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken));
             }
-            var run = CliProcess.Start("tag", "--cluster", cluster, "--cluster-id", "t", "-m", TestPaths.MobileNet, "--shard-size", "25", inputs, "-o", dir["cluster"]);
+            string[] tag = ["tag", "--cluster", cluster, "--cluster-id", "t", "-m", TestPaths.MobileNet, "--shard-size", "25", inputs, "-o", dir["cluster"]];
+            var run = CliProcess.Start(tag);
             var stderr = new System.Text.StringBuilder();
-            var killedOne = new TaskCompletionSource();
+            var shardsDone = 0;
+            var coordinatorKilled = new TaskCompletionSource();
             run.ErrorDataReceived += (_, e) =>
             {
                 if (e.Data is null) return;
                 lock (stderr) stderr.AppendLine(e.Data);
-                // After the first shard lands, kill -9 a worker: it is holding a shard of its own by then.
-                if (e.Data.StartsWith("shard ", StringComparison.Ordinal) && killedOne.TrySetResult()) workers[2].Kill();
+                if (!e.Data.StartsWith("shard ", StringComparison.Ordinal) || !e.Data.Contains(" images on ", StringComparison.Ordinal)) return;
+                // After the first shard, kill -9 a worker (it holds a shard by then); after the third, the coordinator.
+                var n = Interlocked.Increment(ref shardsDone);
+                if (n == 1) workers[2].Kill();
+                if (n == 3) { run.Kill(); coordinatorKilled.TrySetResult(); }
             };
             run.BeginErrorReadLine();
-            var stdout = run.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-            Assert.True(run.WaitForExit(TimeSpan.FromMinutes(4)), "the cluster run did not finish: " + stderr);
-            Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {stderr}");
-            Assert.True(killedOne.Task.IsCompleted, "no shard finished, so no worker was killed: " + stderr);
-            Assert.Contains("results:", await stdout);
-            Assert.Contains("left the cluster", stderr.ToString());
+            Assert.True(run.WaitForExit(TimeSpan.FromMinutes(4)), "the cluster run did not stop: " + stderr);
+            Assert.True(coordinatorKilled.Task.IsCompleted, "fewer than three shards finished, so the coordinator was not killed: " + stderr);
+
+            // The same command again: the surviving workers are still on shards of the dead coordinator; it takes them over.
+            var resumed = CliProcess.Run(tag);
+            Assert.True(resumed.ExitCode == 0, $"exit {resumed.ExitCode}: {stderr}\n--- rerun ---\n{resumed.Stderr}");
+            Assert.Contains("results:", resumed.Stdout);
 
             AssertSameRecords(dir["single"], ShardRecords(dir["cluster"]));
             var summary = RunSummary.Load(dir["cluster/summary.json"]);
             Assert.Equal(400, summary.Total);
             Assert.Equal(16, summary.Shards);
 
-            var again = CliProcess.Run("tag", "--cluster", cluster, "--cluster-id", "t", "-m", TestPaths.MobileNet, "--shard-size", "25", inputs, "-o", dir["cluster"]);
+            var again = CliProcess.Run(tag);
             Assert.True(again.ExitCode == 0, again.Stderr);
             Assert.Contains("0 shards to tag", again.Stderr);
             var rerun = RunSummary.Load(dir["cluster/summary.json"]);
