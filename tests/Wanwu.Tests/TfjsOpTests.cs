@@ -1,3 +1,6 @@
+using Wanwu.Engine;
+using Wanwu.Models;
+using Wanwu.Sinks;
 using System.Text.Json;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
@@ -41,12 +44,18 @@ public class TfjsOpTests
             return name;
         }
 
+        /// <summary>Writes model.json and weights.bin into <paramref name="folder"/>, as tensorflowjs_converter does.</summary>
+        public void Save(string folder)
+        {
+            var json = new { format = "graph-model", modelTopology = new { node = Nodes }, weightsManifest = new[] { new { paths = new[] { "weights.bin" }, weights = Specs } } };
+            File.WriteAllText(Path.Combine(folder, "model.json"), JsonSerializer.Serialize(json));
+            File.WriteAllBytes(Path.Combine(folder, "weights.bin"), Bin.ToArray());
+        }
+
         public float[] Run(string output, float[] input, int[] inputShape, out int[] outShape)
         {
             using var dir = new TempDir();
-            var json = new { format = "graph-model", modelTopology = new { node = Nodes }, weightsManifest = new[] { new { paths = new[] { "weights.bin" }, weights = Specs } } };
-            File.WriteAllText(dir["model.json"], JsonSerializer.Serialize(json));
-            File.WriteAllBytes(dir["weights.bin"], Bin.ToArray());
+            Save(dir.Path);
             var onnx = TfjsToOnnx.Convert(TfjsGraph.Load(dir["model.json"]), new Dictionary<string, string> { [output] = "y" }, "images");
             using var session = new InferenceSession(onnx.ToByteArray());
             using var x = OrtValue.CreateTensorValueFromMemory(input, inputShape.Select(d => (long)d).ToArray());
@@ -54,6 +63,37 @@ public class TfjsOpTests
             outShape = results[0].GetTensorTypeAndShape().Shape.Select(d => (int)d).ToArray();
             return results[0].GetTensorDataAsSpan<float>().ToArray();
         }
+    }
+
+    [Fact]
+    public async Task A_tfjs_graph_model_folder_is_a_model_wanwu_tags_with_after_a_one_time_import()
+    {
+        using var dir = new TempDir();
+        // A colour classifier: a 1x1 convolution that copies R, G, B into three class scores, averaged over the image.
+        var g = new Graph(32, 32, 3);
+        g.Const("f", [1, 1, 3, 3], [20, 0, 0, 0, 20, 0, 0, 0, 20]);
+        g.Op("conv", "Conv2D", ["x", "f"], new { strides = Ints(1, 1, 1, 1), padding = new { s = B64("VALID") }, data_format = new { s = B64("NHWC") }, dilations = Ints(1, 1, 1, 1) });
+        g.IntConst("axes", [1, 2]);
+        g.Op("colour", "Mean", ["conv", "axes"], new { keep_dims = new { b = true } });
+        var model = Directory.CreateDirectory(dir["tfjs-colours"]).FullName;
+        g.Save(model);
+        File.WriteAllLines(Path.Combine(model, "labels.txt"), ["红色", "绿色", "蓝色"]);
+        File.WriteAllText(Path.Combine(model, ModelCard.FileName), """{"input": {"pixel_scale": 255, "mean": [0, 0, 0], "std": [1, 1, 1], "resize": "stretch"}, "output": {"kind": "logits"}}""");
+        Directory.CreateDirectory(dir["in"]);
+        using (var red = NetVips.Image.Black(40, 30).NewFromImage(230, 20, 20).Cast(NetVips.Enums.BandFormat.Uchar)) red.WriteToFile(dir["in/red.png"]);
+        using (var blue = NetVips.Image.Black(40, 30).NewFromImage(10, 30, 200).Cast(NetVips.Enums.BandFormat.Uchar)) blue.WriteToFile(dir["in/blue.png"]);
+
+        var summary = await TaggingEngine.RunAsync(new TagOptions { Inputs = [dir["in"]], OutputDir = dir["out"], Model = model, ModelCacheDir = dir["cache"], TopK = 1 },
+            ct: TestContext.Current.CancellationToken);
+        Assert.Equal(2, summary.Ok);
+        var labels = ResultJournal.ReadAll(dir["out"]).ToDictionary(r => r.Path, r => r.Labels[0].Label);
+        Assert.Equal("红色", labels["red.png"]);
+        Assert.Equal("蓝色", labels["blue.png"]);
+
+        var import = CliProcess.Run("models", "import", model, "-o", dir["imported"]);
+        Assert.True(import.ExitCode == 0, import.Stderr);
+        var inspect = CliProcess.Run("models", "inspect", dir["imported"]);
+        Assert.Contains("covers all 3 outputs", inspect.Stdout);
     }
 
     private static string B64(string s) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(s));

@@ -42,6 +42,8 @@ public static class ModelsCommand
             foreach (var (k, v) in session.OutputMetadata) Console.WriteLine($"output:  {k} [{string.Join(",", v.Dimensions)}] {v.ElementType.Name}");
             Console.WriteLine($"preprocess: {spec.Layout} {spec.Dtype} {spec.Width}x{spec.Height} {spec.Resize}, pixel/{spec.PixelScale}, mean [{string.Join(",", spec.Mean)}], std [{string.Join(",", spec.Std)}]");
             Console.WriteLine($"decoding: {spec.Output.Kind}");
+            if (spec.ZeroShot is { } z)
+                Console.WriteLine($"zero-shot: text encoder {z.TextEncoder}, vocabulary {z.Vocab}, {z.ContextLength} tokens, prompt '{z.Template}', logit scale {z.LogitScale}; tags come from --vocabulary");
             var classes = ClassCount(session, spec);
             var coverage = classes is null ? "" : spec.Labels.Count == classes ? $" (covers all {classes} outputs)" : $" (MISMATCH: the model has {classes} classes)";
             Console.WriteLine($"labels:  {spec.Labels.Count}{coverage}");
@@ -50,12 +52,16 @@ public static class ModelsCommand
         });
         command.Add(inspect);
 
-        var source = new Argument<string>("folder") { Description = "A ModelScope model folder (pytorch_model.pt, meta_info.txt, configuration.json)" };
-        var output = new Option<string>("--output", "-o") { Description = "Folder for model.onnx, labels.tsv and wanwu.json", Required = true };
-        var import = new Command("import", "Convert a ModelScope recognition model (万物识别, ResNeSt) to a wanwu model folder, once") { source, output };
+        var source = new Argument<string>("folder") { Description = "A ModelScope model folder (pytorch_model.pt, meta_info.txt) or a TF.js graph model folder (model.json)" };
+        var output = new Option<string>("--output", "-o") { Description = "Folder for model.onnx, labels and wanwu.json", Required = true };
+        var import = new Command("import", "Convert a ModelScope recognition model (万物识别, ResNeSt) or a TF.js graph model to a wanwu model folder, once") { source, output };
         import.SetAction(parse =>
         {
-            Models.ModelScope.ModelScopeImport.Convert(parse.GetValue(source)!, parse.GetValue(output)!, Console.Error);
+            var dir = parse.GetValue(source)!;
+            var format = Directory.Exists(dir) ? FolderImports.Find(dir) : null;
+            if (format is null)
+                throw new ModelLoadException($"'{dir}' is not a folder wanwu converts: a ModelScope folder (pytorch_model.pt + meta_info.txt) or a TF.js graph model (model.json).");
+            format.Convert(dir, parse.GetValue(output)!, Console.Error);
             Console.WriteLine(Path.GetFullPath(parse.GetValue(output)!));
             return ExitCodes.Ok;
         });

@@ -40,21 +40,7 @@ public static class BuiltinModels
     {
         var dir = ModelCache.ModelDir(cacheRoot, model.Name);
         if (File.Exists(Path.Combine(dir, ModelCard.FileName))) return dir;
-        // Build beside the final folder and rename, so an interrupted fetch never leaves a half model in the cache.
-        var staging = dir + ".partial-" + Environment.ProcessId;
-        if (Directory.Exists(staging)) Directory.Delete(staging, true);
-        Directory.CreateDirectory(staging);
-        try
-        {
-            model.Install(staging, log);
-            if (Directory.Exists(dir)) Directory.Delete(dir, true);
-            Directory.Move(staging, dir);
-        }
-        catch
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, true);
-            throw;
-        }
+        ModelCache.Install(dir, staging => model.Install(staging, log));
         log?.WriteLine($"model {model.Name} ready in {dir}");
         return dir;
     }

@@ -9,4 +9,28 @@ public static class ModelCache
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "wanwu");
 
     public static string ModelDir(string? root, string name) => Path.Combine(root ?? DefaultRoot, "models", name);
+
+    /// <summary>
+    /// <paramref name="target"/> once it holds a model card, else fills it through <paramref name="install"/> in a
+    /// staging folder renamed at the end, so an interrupted fetch or conversion never leaves half a model in the cache.
+    /// </summary>
+    public static string Install(string target, Action<string> install)
+    {
+        if (File.Exists(Path.Combine(target, ModelCard.FileName))) return target;
+        var staging = target + ".partial-" + Environment.ProcessId;
+        if (Directory.Exists(staging)) Directory.Delete(staging, true);
+        Directory.CreateDirectory(staging);
+        try
+        {
+            install(staging);
+            if (Directory.Exists(target)) Directory.Delete(target, true);
+            Directory.Move(staging, target);
+        }
+        catch
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, true);
+            throw;
+        }
+        return target;
+    }
 }

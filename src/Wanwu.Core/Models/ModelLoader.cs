@@ -36,8 +36,7 @@ public static class ModelLoader
     public static (string OnnxPath, string Dir) Locate(string model, string? cacheRoot = null, TextWriter? log = null)
     {
         if (UrlModel.IsUrl(model)) model = UrlModel.Ensure(model, cacheRoot, log);
-        if (Directory.Exists(model) && Directory.GetFiles(model, "*.onnx").Length == 0 && ModelScope.ModelScopeImport.IsModelScopeFolder(model))
-            model = ModelScope.ModelScopeImport.Ensure(model, cacheRoot, log);
+        if (Directory.Exists(model) && FolderImports.Find(model) is { } foreign) model = FolderImports.Ensure(foreign, model, cacheRoot, log);
         if (Directory.Exists(model))
         {
             var onnx = Directory.GetFiles(model, "*.onnx");

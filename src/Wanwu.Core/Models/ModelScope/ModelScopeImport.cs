@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Wanwu.Models.PyTorch;
 
@@ -19,27 +18,6 @@ public static class ModelScopeImport
     /// <summary>Whether <paramref name="dir"/> looks like a downloaded ModelScope model of the kind wanwu converts.</summary>
     public static bool IsModelScopeFolder(string dir) =>
         File.Exists(Path.Combine(dir, Checkpoint)) && File.Exists(Path.Combine(dir, LabelFile));
-
-    /// <summary>The converted model for <paramref name="dir"/> in the cache, converting it the first time.</summary>
-    public static string Ensure(string dir, string? cacheRoot, TextWriter? log)
-    {
-        var target = ModelCache.ModelDir(cacheRoot, $"modelscope-{Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/'))}-{Fingerprint(dir)}");
-        if (File.Exists(Path.Combine(target, ModelCard.FileName))) return target;
-        var staging = target + ".partial-" + Environment.ProcessId;
-        if (Directory.Exists(staging)) Directory.Delete(staging, true);
-        try
-        {
-            Convert(dir, staging, log);
-            if (Directory.Exists(target)) Directory.Delete(target, true);
-            Directory.Move(staging, target);
-        }
-        catch
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, true);
-            throw;
-        }
-        return target;
-    }
 
     /// <summary>Converts the ModelScope folder <paramref name="dir"/> into a wanwu model folder <paramref name="outputDir"/>.</summary>
     public static void Convert(string dir, string outputDir, TextWriter? log)
@@ -86,17 +64,5 @@ public static class ModelScopeImport
             Labels = new LabelsCard { File = "labels.tsv", ZhColumn = 1, Header = false },
         };
         File.WriteAllText(Path.Combine(outputDir, ModelCard.FileName), card.ToJson());
-    }
-
-    /// <summary>Changes when the checkpoint or labels change (size, time, place), so a new download is converted again.</summary>
-    private static string Fingerprint(string dir)
-    {
-        var text = new StringBuilder("resnest-v1");
-        foreach (var name in new[] { Checkpoint, LabelFile })
-        {
-            var info = new FileInfo(Path.Combine(dir, name));
-            text.Append('|').Append(info.FullName).Append('|').Append(info.Length).Append('|').Append(info.LastWriteTimeUtc.Ticks);
-        }
-        return System.Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..12];
     }
 }

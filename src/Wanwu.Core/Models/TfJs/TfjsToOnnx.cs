@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Wanwu.Models.Onnx;
 using static Wanwu.Models.Onnx.OnnxGraphBuilder;
 using DataType = Wanwu.Models.Onnx.TensorProto.Types.DataType;
@@ -79,11 +80,15 @@ public sealed class TfjsToOnnx
 
     private static string Base(string input) => input.Split(':')[0];
 
-    /// <summary>The channel count the placeholder declares (NHWC), 3 when it does not say.</summary>
-    private static long PlaceholderChannels(TfNode n) =>
-        n.Has("shape") && n.Attr.GetProperty("shape").TryGetProperty("shape", out var shape) && shape.TryGetProperty("dim", out var dims)
-            && dims.GetArrayLength() == 4 && dims[3].TryGetProperty("size", out var size) && long.TryParse(size.GetString(), out var c) && c > 0
-            ? c : 3;
+    /// <summary>Height, width and channels the placeholder declares (NHWC): -1 for a size it leaves open, 3 channels when it does not say.</summary>
+    private static long[] PlaceholderDims(TfNode n)
+    {
+        long Dim(JsonElement dims, int i, long fallback) =>
+            dims[i].TryGetProperty("size", out var size) && long.TryParse(size.GetString(), out var v) && v > 0 ? v : fallback;
+        return n.Has("shape") && n.Attr.GetProperty("shape").TryGetProperty("shape", out var shape) && shape.TryGetProperty("dim", out var dims) && dims.GetArrayLength() == 4
+            ? [Dim(dims, 1, -1), Dim(dims, 2, -1), Dim(dims, 3, 3)]
+            : [-1, -1, 3];
+    }
 
     /// <summary>The ONNX name of a TF tensor, converting its producer first (iteratively: graphs are deep).</summary>
     private string Tensor(string tfName)
@@ -113,7 +118,7 @@ public sealed class TfjsToOnnx
         {
             case "Placeholder":
             {
-                _onnx.Input(_inputName, DataType.Float, -1, -1, -1, PlaceholderChannels(n));
+                _onnx.Input(_inputName, DataType.Float, [-1, .. PlaceholderDims(n)]);
                 return _onnx.Node("Transpose", "input_nchw", [_inputName], Attr("perm", [0L, 3, 1, 2]));
             }
             case "Identity": return X(0);
