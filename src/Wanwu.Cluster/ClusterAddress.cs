@@ -10,19 +10,29 @@ namespace Wanwu.Cluster;
 /// one machine (the first worker is the primary, on the default ports), or <c>redis://HOST:PORT</c> for Orleans'
 /// Redis membership provider, which lets workers on any machine find each other.
 /// </summary>
-public sealed record ClusterAddress(string? Redis, string ClusterId)
+/// <param name="Redis">host:port of the Redis membership table, or null for development clustering.</param>
+/// <param name="ClusterId">Workers and runs with the same id work together.</param>
+/// <param name="PrimaryPort">Development clustering: the silo port of the primary (first) worker.</param>
+/// <param name="GatewayPort">Development clustering: the gateway port the coordinator connects to.</param>
+public sealed record ClusterAddress(string? Redis, string ClusterId, int PrimaryPort = ClusterAddress.DefaultSiloPort, int GatewayPort = ClusterAddress.DefaultGatewayPort)
 {
     public const int DefaultSiloPort = 11111;
     public const int DefaultGatewayPort = 30000;
 
     public bool IsLocal => Redis is null;
 
+    /// <summary>The <c>--cluster</c> text that names this address (<c>local:PRIMARY:GATEWAY</c> for other local ports).</summary>
+    public override string ToString() => IsLocal ? $"local:{PrimaryPort}:{GatewayPort}" : $"redis://{Redis}";
+
     public static ClusterAddress Parse(string text, string clusterId = "wanwu")
     {
         if (text is "local" or "localhost") return new ClusterAddress(null, clusterId);
+        var local = text.Split(':');
+        if (local is ["local", var primary, var gateway] && int.TryParse(primary, out var p) && int.TryParse(gateway, out var g))
+            return new ClusterAddress(null, clusterId, p, g);
         if (text.StartsWith("redis://", StringComparison.OrdinalIgnoreCase) && text.Length > "redis://".Length)
             return new ClusterAddress(text["redis://".Length..].TrimEnd('/'), clusterId);
-        throw new ArgumentException($"--cluster '{text}': give 'local' (one machine) or redis://HOST:PORT (Orleans' Redis membership)");
+        throw new ArgumentException($"--cluster '{text}': give 'local' (one machine; local:PRIMARY_PORT:GATEWAY_PORT for other ports) or redis://HOST:PORT (Orleans' Redis membership)");
     }
 
     public void ConfigureSilo(ISiloBuilder silo, int siloPort, int gatewayPort)
@@ -30,7 +40,7 @@ public sealed record ClusterAddress(string? Redis, string ClusterId)
         silo.Configure<ClusterOptions>(Name);
         if (IsLocal)
         {
-            silo.UseLocalhostClustering(siloPort, gatewayPort, new IPEndPoint(IPAddress.Loopback, DefaultSiloPort), ServiceId, ClusterId);
+            silo.UseLocalhostClustering(siloPort, gatewayPort, new IPEndPoint(IPAddress.Loopback, PrimaryPort), ServiceId, ClusterId);
             return;
         }
         silo.UseRedisClustering(Redis!);
@@ -40,7 +50,7 @@ public sealed record ClusterAddress(string? Redis, string ClusterId)
     public void ConfigureClient(IClientBuilder client)
     {
         client.Configure<ClusterOptions>(Name);
-        if (IsLocal) client.UseLocalhostClustering(DefaultGatewayPort, ServiceId, ClusterId);
+        if (IsLocal) client.UseLocalhostClustering(GatewayPort, ServiceId, ClusterId);
         else client.UseRedisClustering(Redis!);
     }
 

@@ -18,10 +18,11 @@ public static class WorkerSilo
         return silo;
     }
 
-    public static IHost Build(ClusterAddress cluster, int siloPort, int gatewayPort, LogLevel logLevel = LogLevel.Warning)
+    /// <summary>A silo with wanwu's worker; <paramref name="logLevel"/> for wanwu's own messages (a line per shard at Information), Orleans' from Warning up.</summary>
+    public static IHost Build(ClusterAddress cluster, int siloPort, int gatewayPort, LogLevel logLevel = LogLevel.Information)
     {
         return Host.CreateDefaultBuilder([])
-            .ConfigureLogging(l => Quiet(l, logLevel).AddFilter("Wanwu", LogLevel.Information))
+            .ConfigureLogging(l => Quiet(l, (LogLevel)Math.Max((int)logLevel, (int)LogLevel.Warning)).AddFilter("Wanwu", logLevel))
             .UseOrleans(silo =>
             {
                 cluster.ConfigureSilo(silo, siloPort, gatewayPort);

@@ -127,8 +127,15 @@ public static class TagCommand
             LabelMapFile = Absolute(options.LabelMapFile), Vocabulary = Absolute(options.Vocabulary),
         };
         using var host = await WorkerSilo.ConnectAsync(address, ct);
-        var coordinator = new ClusterCoordinator(host.Services.GetRequiredService<Orleans.IClusterClient>(), quiet ? null : Console.Error);
-        return await Report(options, quiet, (progress, _) => coordinator.RunAsync(options, shardSize, progress, ct));
+        try
+        {
+            var coordinator = new ClusterCoordinator(host.Services.GetRequiredService<Orleans.IClusterClient>(), quiet ? null : Console.Error);
+            return await Report(options, quiet, (progress, _) => coordinator.RunAsync(options, shardSize, progress, ct));
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
     }
 
     private static async Task<int> Report(TagOptions options, bool quiet, Func<IProgress<RunProgress>?, TextWriter?, Task<RunSummary>> run)
