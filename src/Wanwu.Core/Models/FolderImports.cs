@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace Wanwu.Models;
 
 /// <summary>
@@ -27,19 +24,7 @@ public static class FolderImports
     public static string Ensure(Format format, string dir, string? cacheRoot, TextWriter? log)
     {
         var name = Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/'));
-        var target = ModelCache.ModelDir(cacheRoot, $"{format.Name}-{name}-{Fingerprint(format, dir)}");
+        var target = ModelCache.ModelDir(cacheRoot, $"{format.Name}-{name}-{ModelCache.Key(format.Name + "-v1", format.KeyFiles.Select(f => Path.Combine(dir, f)))}");
         return ModelCache.Install(target, staging => format.Convert(dir, staging, log));
-    }
-
-    /// <summary>Changes when the identifying files change (size, time, place), so a new download is converted again.</summary>
-    private static string Fingerprint(Format format, string dir)
-    {
-        var text = new StringBuilder(format.Name).Append("-v1");
-        foreach (var file in format.KeyFiles)
-        {
-            var info = new FileInfo(Path.Combine(dir, file));
-            text.Append('|').Append(info.FullName).Append('|').Append(info.Length).Append('|').Append(info.LastWriteTimeUtc.Ticks);
-        }
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..12];
     }
 }

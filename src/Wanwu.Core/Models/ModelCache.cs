@@ -33,4 +33,19 @@ public static class ModelCache
         }
         return target;
     }
+
+    /// <summary>
+    /// A cache key that changes when any of <paramref name="files"/> changes (place, size, time) or <paramref name="salt"/>
+    /// does, so a new download or other settings get their own cached conversion.
+    /// </summary>
+    public static string Key(string salt, IEnumerable<string> files, int length = 12)
+    {
+        var text = new System.Text.StringBuilder(salt);
+        foreach (var file in files)
+        {
+            var info = new FileInfo(file);
+            text.Append('|').Append(info.FullName).Append('|').Append(info.Length).Append('|').Append(info.LastWriteTimeUtc.Ticks);
+        }
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())))[..length];
+    }
 }

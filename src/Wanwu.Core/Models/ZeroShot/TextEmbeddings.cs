@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.Tokenizers;
@@ -20,7 +18,7 @@ public sealed record TextEmbeddings(int Count, int Dim, float[] Data)
         var vocab = Path.Combine(dir, card.Vocab);
         foreach (var file in new[] { encoder, vocab })
             if (!File.Exists(file)) throw new ModelLoadException($"image-text model in '{dir}' lacks {Path.GetFileName(file)} (named in {ModelCard.FileName})");
-        var cache = Path.Combine(cacheRoot ?? ModelCache.DefaultRoot, "text-embeddings", Key(encoder, vocab, card.ContextLength, prompts) + ".bin");
+        var cache = Path.Combine(cacheRoot ?? ModelCache.DefaultRoot, "text-embeddings", ModelCache.Key($"v1|{card.ContextLength}|{string.Join('\n', prompts)}", [encoder, vocab], 24) + ".bin");
         if (TryRead(cache, prompts.Count) is { } cached)
         {
             log?.WriteLine($"text embeddings of {prompts.Count} tags from the cache");
@@ -109,17 +107,5 @@ public sealed record TextEmbeddings(int Count, int Dim, float[] Data)
         {
             return null;
         }
-    }
-
-    private static string Key(string encoder, string vocab, int contextLength, IReadOnlyList<string> prompts)
-    {
-        var text = new StringBuilder("v1|").Append(contextLength);
-        foreach (var file in new[] { encoder, vocab })
-        {
-            var info = new FileInfo(file);
-            text.Append('|').Append(info.FullName).Append('|').Append(info.Length).Append('|').Append(info.LastWriteTimeUtc.Ticks);
-        }
-        foreach (var p in prompts) text.Append('\n').Append(p);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..24];
     }
 }
