@@ -8,6 +8,7 @@ var root = new RootCommand("wanwu (万物): tag large sets of images with Chines
     ModelsCommand.Create(),
     DemoCommand.Create(),
     ReportCommand.Create(),
+    DevicesCommand.Create(),
     BenchCommand.Create(),
     BenchCommand.CreateChild(),
     WorkerCommand.Create(),

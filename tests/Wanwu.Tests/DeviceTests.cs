@@ -38,6 +38,16 @@ public class DeviceTests
     }
 
     [Fact]
+    public void A_provider_library_that_could_not_load_is_named_with_its_reason()
+    {
+        var cpuOnly = new HashSet<string> { ExecutionProviders.Cpu };
+        var failures = new Dictionary<string, string> { [ExecutionProviders.Cuda] = "libcublasLt.so.13: cannot open shared object file" };
+        var (device, note) = ExecutionProviders.Resolve(DeviceSpec.Parse("cuda"), cpuOnly, failures);
+        Assert.Equal(DeviceKind.Cpu, device.Kind);
+        Assert.Contains("could not load its CUDA provider (libcublasLt.so.13", note);
+    }
+
+    [Fact]
     public void Asking_for_cuda_here_says_why_and_runs_on_the_cpu()
     {
         Assert.SkipWhen(ExecutionProviders.Available.Contains(ExecutionProviders.Cuda), "this ONNX Runtime has CUDA");

@@ -50,6 +50,39 @@ public class PipelineTests
         Assert.All(failing.Attempts.Skip(3), n => Assert.True(n <= 2));
     }
 
+    /// <summary>The real backend, reporting itself as a GPU's.</summary>
+    private sealed class OnGpuBackend(IInferenceBackend inner) : IInferenceBackend
+    {
+        public List<int> Sizes { get; } = [];
+        public string ExecutionProvider => ExecutionProviders.Cuda + ":0";
+
+        public IReadOnlyList<OutputTensor> Run(IReadOnlyList<DecodedImage> images)
+        {
+            lock (Sizes) Sizes.Add(images.Count);
+            return inner.Run(images);
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+
+    [Fact]
+    public async Task On_a_gpu_a_short_last_batch_is_padded_to_the_batch_size_and_only_real_images_get_records()
+    {
+        var options = new TagOptions { Inputs = TestPaths.SomePhotos(11), OutputDir = "", Model = TestPaths.MobileNet, BatchSize = 4 };
+        var expected = await ModelTestKit.TagAsync(options.Model, options.Inputs, o => o with { BatchSize = 4 });
+        using var real = ModelLoader.Load(options);
+        var gpu = new OnGpuBackend(real.Backend);
+        using var model = new LoadedModel(real.Spec, gpu, real.Postprocessor, real.Path, 4);
+        var results = new List<ImageResult>();
+        await foreach (var batch in TaggingPipeline.RunAsync(model, ImageSources.Enumerate(options.Inputs), options, TestContext.Current.CancellationToken))
+            results.AddRange(batch);
+
+        Assert.All(gpu.Sizes, n => Assert.Equal(4, n));  // 4, 4 and 3 padded to 4: one input shape for the whole run
+        Assert.Equal(11, results.Count);
+        Assert.Equal(expected.Keys.Order(), results.Select(r => r.Path).Order());
+        foreach (var r in results) Assert.Equal(expected[r.Path].Labels.Select(l => l.Id), r.Labels.Select(l => l.Id));
+    }
+
     [Fact]
     public async Task A_batch_that_fails_even_alone_gives_error_records_not_a_stopped_run()
     {

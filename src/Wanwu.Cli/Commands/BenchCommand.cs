@@ -22,9 +22,10 @@ public static class BenchCommand
         var limit = new Option<int>("--limit") { Description = "Use at most this many images (0: all)" };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
         var plot = new Option<string?>("--plot") { Description = "Also draw the comparison as a PNG bar chart at this path" };
+        var device = DeviceOption();
         var command = new Command("bench", "Measure wanwu against the naive and the blog's way, each in its own process")
         {
-            inputs, model, ways, naiveSample, limit, json, plot,
+            inputs, model, ways, naiveSample, limit, json, plot, device,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -37,7 +38,7 @@ public static class BenchCommand
             {
                 var count = way == "naive" ? parse.GetValue(naiveSample) : parse.GetValue(limit);
                 Console.Error.WriteLine($"running {way} …");
-                results.Add(await RunChild(way, m, count, args, ct));
+                results.Add(await RunChild(way, m, count, parse.GetValue(device)!, args, ct));
             }
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(new { results, ceiling_images_per_second = BenchWays.Ceiling(results) is { } c ? Math.Round(c, 2) : (double?)null }, Json));
             else Print(results);
@@ -100,11 +101,16 @@ public static class BenchCommand
         var model = new Argument<string>("model");
         var count = new Argument<int>("count");
         var inputs = new Argument<string[]>("inputs") { Arity = ArgumentArity.OneOrMore };
-        var command = new Command("bench-one", "internal") { way, model, count, inputs };
+        var device = DeviceOption();
+        var command = new Command("bench-one", "internal") { way, model, count, inputs, device };
         command.Hidden = true;
         command.SetAction(async (parse, ct) =>
         {
-            var options = new TagOptions { Inputs = parse.GetValue(inputs)!, OutputDir = "", Model = parse.GetValue(model)! };
+            var options = new TagOptions
+            {
+                Inputs = parse.GetValue(inputs)!, OutputDir = "", Model = parse.GetValue(model)!,
+                Devices = TagCommand.ParseDevices(parse.GetValue(device)!),
+            };
             var items = ImageSources.Enumerate(options.Inputs);
             var n = parse.GetValue(count);
             var list = (n > 0 ? items.Take(n) : items).ToList();
@@ -115,9 +121,13 @@ public static class BenchCommand
         return command;
     }
 
-    private static async Task<BenchResult> RunChild(string way, string model, int count, string[] inputs, CancellationToken ct)
+    /// <summary>Every way runs on the same device: on a GPU the naive and the blog's way use it too, as their scripts did.</summary>
+    private static Option<string> DeviceOption() =>
+        new("--device", "-d") { Description = "auto, cpu, cuda[:N] or tensorrt[:N] (or a list: cuda:0,cuda:1), for every way", DefaultValueFactory = _ => "auto" };
+
+    private static async Task<BenchResult> RunChild(string way, string model, int count, string device, string[] inputs, CancellationToken ct)
     {
-        var psi = SelfProcess.StartInfo(new[] { "bench-one", way, model, count.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(inputs));
+        var psi = SelfProcess.StartInfo(new[] { "bench-one", way, model, count.ToString(System.Globalization.CultureInfo.InvariantCulture), "--device", device }.Concat(inputs));
         psi.RedirectStandardOutput = true;
         using var child = Process.Start(psi)!;
         var output = await child.StandardOutput.ReadToEndAsync(ct);
@@ -129,9 +139,9 @@ public static class BenchCommand
     private static void Print(IReadOnlyList<BenchResult> results)
     {
         var baseline = results.FirstOrDefault(r => r.Way == "naive") ?? results[0];
-        var table = new Table().AddColumns("way", "images", "seconds", "model load s", "images/s", "peak RSS MiB", "CPU use", "speed-up");
+        var table = new Table().AddColumns("way", "runs on", "images", "seconds", "model load s", "images/s", "peak RSS MiB", "CPU use", "speed-up");
         foreach (var r in results)
-            table.AddRow(r.Way, r.Images.ToString(), $"{r.Seconds:0.00}", r.LoadSeconds is { } l ? $"{l:0.00}" : "-", $"{r.ImagesPerSecond:0.0}", $"{r.PeakRssMb:0}",
+            table.AddRow(r.Way, r.Device ?? "-", r.Images.ToString(), $"{r.Seconds:0.00}", r.LoadSeconds is { } l ? $"{l:0.00}" : "-", $"{r.ImagesPerSecond:0.0}", $"{r.PeakRssMb:0}",
                 $"{r.CpuUtilisation:P0}", $"{r.ImagesPerSecond / baseline.ImagesPerSecond:0.0}x");
         AnsiConsole.Write(table);
         if (BenchWays.Ceiling(results) is { } ceiling)

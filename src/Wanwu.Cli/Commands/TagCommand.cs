@@ -82,7 +82,7 @@ public static class TagCommand
         return command;
     }
 
-    private static IReadOnlyList<string> ParseDevices(string text)
+    internal static IReadOnlyList<string> ParseDevices(string text)
     {
         try
         {

@@ -33,21 +33,22 @@ public static class BatchProbe
                 best = Math.Min(best, clock.Elapsed.TotalSeconds);
             }
             return best;
-        }, budgetSeconds);
+        }, budgetSeconds, first: backend.ExecutionProvider == ExecutionProviders.Cpu ? 1 : 8);
         log?.WriteLine($"batch size {chosen} (probed on {backend.ExecutionProvider})");
         return chosen;
     }
 
     /// <summary>
-    /// The batch with the best images per second among 1, 2, 4, …: stops when a doubling gains less than 5 %, when
+    /// The batch with the best images per second among <paramref name="first"/>, twice that, …: stops when a doubling gains less than 5 %, when
     /// <paramref name="secondsPerBatch"/> throws (the batch does not fit), or when the measurements used the budget.
     /// </summary>
-    public static int Choose(Func<int, double> secondsPerBatch, double budgetSeconds = 2.0, int max = Max)
+    /// <remarks>A GPU starts at 8: each new batch shape costs it a kernel search of a second or more, and no GPU is fastest at 1 to 4.</remarks>
+    public static int Choose(Func<int, double> secondsPerBatch, double budgetSeconds = 2.0, int max = Max, int first = 1)
     {
-        var best = 1;
+        var best = first;
         var bestRate = 0.0;
         var spent = 0.0;
-        for (var batch = 1; batch <= max; batch *= 2)
+        for (var batch = first; batch <= max; batch *= 2)
         {
             double seconds;
             try

@@ -39,29 +39,68 @@ public readonly record struct DeviceSpec(DeviceKind Kind, int Id = 0)
     private static ArgumentException Bad(string text) => new($"'{text}' is not a device (auto, cpu, cuda[:N], tensorrt[:N])");
 }
 
-/// <summary>Which ONNX Runtime execution providers this process has, and how a requested device maps onto them.</summary>
+/// <summary>
+/// Which ONNX Runtime execution providers this process has, and how a requested device maps onto them. A provider is
+/// either compiled into the loaded ONNX Runtime (the GPU NuGet package) or a provider library beside wanwu that ONNX
+/// Runtime loads as a plugin (the build of scripts/fetch-gpu-runtime.sh: a CPU core with CUDA/TensorRT libraries).
+/// </summary>
 public static class ExecutionProviders
 {
     public const string Cpu = "CPUExecutionProvider";
     public const string Cuda = "CUDAExecutionProvider";
     public const string TensorRt = "TensorrtExecutionProvider";
 
-    /// <summary>Providers compiled into the ONNX Runtime that was loaded (the CPU package has only the CPU one).</summary>
-    public static IReadOnlySet<string> Available { get; } = new HashSet<string>(OrtEnv.Instance().GetAvailableProviders());
+    private static readonly (string Provider, string File)[] PluginFiles =
+        [(Cuda, "libonnxruntime_providers_cuda.so"), (TensorRt, "libonnxruntime_providers_tensorrt.so")];
+
+    private static readonly Lazy<(HashSet<string> Available, Dictionary<string, string> Failures)> Loaded = new(Load);
+
+    /// <summary>Providers this process can use: compiled in, or loaded from a provider library.</summary>
+    public static IReadOnlySet<string> Available => Loaded.Value.Available;
+
+    /// <summary>Why a provider library beside wanwu could not be loaded (a CUDA library missing, say), by provider.</summary>
+    public static IReadOnlyDictionary<string, string> LoadFailures => Loaded.Value.Failures;
+
+    private static (HashSet<string>, Dictionary<string, string>) Load()
+    {
+        var env = OrtEnv.Instance();
+        var available = new HashSet<string>(env.GetAvailableProviders());
+        var failures = new Dictionary<string, string>();
+        foreach (var (provider, file) in PluginFiles)
+        {
+            var path = Path.Combine(AppContext.BaseDirectory, file);
+            if (available.Contains(provider) || !File.Exists(path)) continue;
+            try
+            {
+                env.RegisterExecutionProviderLibrary(provider, path);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                failures[provider] = e.Message;
+            }
+        }
+        // A loaded library offers a provider only where it found its hardware (an NVIDIA GPU for CUDA).
+        available.UnionWith(env.GetEpDevices().Select(d => d.EpName));
+        return (available, failures);
+    }
 
     /// <summary>
     /// The device that will really be used for <paramref name="requested"/>, and a note for the user when it is not what
     /// they asked for. <c>auto</c> takes CUDA when the runtime has it, else the CPU.
     /// </summary>
-    public static (DeviceSpec Device, string? Note) Resolve(DeviceSpec requested, IReadOnlySet<string>? available = null)
+    public static (DeviceSpec Device, string? Note) Resolve(DeviceSpec requested, IReadOnlySet<string>? available = null,
+        IReadOnlyDictionary<string, string>? failures = null)
     {
         available ??= Available;
-        const string hint = "install ONNX Runtime's GPU build to use a GPU (docs/gpu.md)";
+        failures ??= LoadFailures;
+        string Missing(string provider, string what) => failures.TryGetValue(provider, out var why)
+            ? $"{requested} requested, but ONNX Runtime could not load its {what} provider ({why}); running on the CPU (docs/gpu.md lists what it needs)"
+            : $"{requested} requested, but this ONNX Runtime has no {what} provider; running on the CPU (install ONNX Runtime's GPU build to use a GPU (docs/gpu.md))";
         return requested.Kind switch
         {
             DeviceKind.Auto => available.Contains(Cuda) ? (new DeviceSpec(DeviceKind.Cuda, requested.Id), null) : (new DeviceSpec(DeviceKind.Cpu), null),
-            DeviceKind.Cuda when !available.Contains(Cuda) => (new DeviceSpec(DeviceKind.Cpu), $"{requested} requested, but this ONNX Runtime has no CUDA provider; running on the CPU ({hint})"),
-            DeviceKind.TensorRt when !available.Contains(TensorRt) => (new DeviceSpec(DeviceKind.Cpu), $"{requested} requested, but this ONNX Runtime has no TensorRT provider; running on the CPU ({hint})"),
+            DeviceKind.Cuda when !available.Contains(Cuda) => (new DeviceSpec(DeviceKind.Cpu), Missing(Cuda, "CUDA")),
+            DeviceKind.TensorRt when !available.Contains(TensorRt) => (new DeviceSpec(DeviceKind.Cpu), Missing(TensorRt, "TensorRT")),
             _ => (requested, null),
         };
     }
@@ -71,12 +110,29 @@ public static class ExecutionProviders
     {
         switch (device.Kind)
         {
-            case DeviceKind.Cuda: options.AppendExecutionProvider_CUDA(device.Id); break;
+            case DeviceKind.Cuda:
+                Append(options, Cuda, device.Id, () => options.AppendExecutionProvider_CUDA(device.Id));
+                break;
             case DeviceKind.TensorRt:
-                options.AppendExecutionProvider_Tensorrt(device.Id);
-                options.AppendExecutionProvider_CUDA(device.Id);
+                Append(options, TensorRt, device.Id, () => options.AppendExecutionProvider_Tensorrt(device.Id));
+                Append(options, Cuda, device.Id, () => options.AppendExecutionProvider_CUDA(device.Id));
                 break;
         }
+    }
+
+    private static void Append(SessionOptions options, string provider, int id, Action compiledIn)
+    {
+        var env = OrtEnv.Instance();
+        if (env.GetAvailableProviders().Contains(provider))
+        {
+            compiledIn();
+            return;
+        }
+        // A plugin library lists one device per GPU, in the order CUDA numbers them.
+        var devices = env.GetEpDevices().Where(d => d.EpName == provider).ToList();
+        if (id >= devices.Count)
+            throw new ModelLoadException($"GPU {id} does not exist: {provider} sees {devices.Count} GPU(s), numbered from 0");
+        options.AppendExecutionProvider(env, [devices[id]], new Dictionary<string, string>());
     }
 
     public static string Name(DeviceSpec device) => device.Kind switch

@@ -10,7 +10,7 @@ namespace Wanwu.Bench;
 
 /// <summary>One way of tagging measured by <c>wanwu bench</c>.</summary>
 /// <remarks><c>Seconds</c> is the time of the tagging itself; for blog and wanwu it leaves out their one model load, given as <c>LoadSeconds</c>.</remarks>
-public sealed record BenchResult(string Way, int Images, double Seconds, double ImagesPerSecond, double CpuSeconds, double CpuUtilisation, double PeakRssMb, int Failed, double? LoadSeconds = null);
+public sealed record BenchResult(string Way, int Images, double Seconds, double ImagesPerSecond, double CpuSeconds, double CpuUtilisation, double PeakRssMb, int Failed, double? LoadSeconds = null, string? Device = null);
 
 /// <summary>
 /// The ways compared side by side on the same model and images: the naive script (model loaded for every image,
@@ -50,9 +50,11 @@ public static class BenchWays
         var seconds = work ?? clock.Elapsed.TotalSeconds;
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
+        // CPU time and use cover the whole way, its model load and set-up included, so both are over one window.
         return new BenchResult(way, items.Count, Math.Round(seconds, 3), Math.Round(items.Count / seconds, 2), Math.Round(cpu, 2),
-            Math.Round(cpu / seconds / Environment.ProcessorCount, 3), Math.Round(process.PeakWorkingSet64 / 1048576.0, 1), failed,
-            load is null ? null : Math.Round(load.Value, 3));
+            Math.Round(cpu / clock.Elapsed.TotalSeconds / Environment.ProcessorCount, 3), Math.Round(process.PeakWorkingSet64 / 1048576.0, 1), failed,
+            load is null ? null : Math.Round(load.Value, 3),
+            way == "decode" ? "cpu" : string.Join(",", options.Devices.Select(d => ExecutionProviders.Resolve(DeviceSpec.Parse(d)).Device)));
     }
 
     private static (int, double?, double?) Without((int Failed, double? Work) r) => (r.Failed, r.Work, null);
