@@ -3,7 +3,7 @@
 # a device run may carry), 50 of the shared photos, the shared MobileNet and the converted built-in model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rm -rf /tmp/sc benchmarks/device && mkdir -p benchmarks/device/photos benchmarks/device/models
+rm -rf /tmp/sc benchmarks/device/{wanwu-sc.tar.xz,photos,models} && mkdir -p benchmarks/device/photos benchmarks/device/models
 dotnet publish src/Wanwu.Cli -c Release -r linux-x64 --self-contained -o /tmp/sc -p:InvariantGlobalization=true
 rm -rf /tmp/sc/*.pdb /tmp/sc/*.xml /tmp/sc/{cs,de,es,fr,it,ja,ko,pl,pt-BR,ru,tr,zh-Hans,zh-Hant}
 tar cJf benchmarks/device/wanwu-sc.tar.xz -C /tmp sc

@@ -37,6 +37,41 @@ public class DecoderTests
         Assert.Equal((20, 60), (d.OriginalWidth, d.OriginalHeight));
     }
 
+    [Theory]
+    [InlineData(1)] [InlineData(2)] [InlineData(3)] [InlineData(4)] [InlineData(5)] [InlineData(6)] [InlineData(7)] [InlineData(8)]
+    public void A_large_jpeg_takes_the_libjpeg_path_and_matches_libvips_in_every_orientation(int orientation)
+    {
+        using var dir = new TempDir();
+        // Four coloured quadrants, so any wrong flip or turn shows; stored 800x400 with the EXIF orientation.
+        double[][] colours = [[230, 20, 20], [20, 230, 20], [20, 20, 230], [230, 230, 20]];
+        var parts = colours.Select(c => { using var b = Image.Black(400, 200, bands: 3); return b.NewFromImage(c); }).ToArray();
+        using var img = Image.Arrayjoin(parts, across: 2);
+        foreach (var p in parts) p.Dispose();
+        using var tagged = img.Mutate(m => m.Set(GValue.GIntType, "orientation", orientation));
+        tagged.Jpegsave(dir["q.jpg"], q: 95);
+
+        var spec = new PreprocessSpec(64, 64, ResizeMode.CenterCrop);
+        var item = new InputItem("q.jpg", dir["q.jpg"]);
+        var fast = JpegFastDecoder.TryDecode(item, spec, 100_000_000);
+        Assert.NotNull(fast);
+        var vips = new ImageDecoder(spec, 100_000_000, shrinkOnLoad: false).Decode(item);
+        Assert.Equal((vips.OriginalWidth, vips.OriginalHeight, vips.Geometry), (fast.OriginalWidth, fast.OriginalHeight, fast.Geometry));
+        var meanDiff = fast.Pixels.Zip(vips.Pixels, (a, b) => Math.Abs(a - b)).Average();
+        Assert.True(meanDiff < 6, $"mean difference {meanDiff:0.0} from libvips");
+    }
+
+    [Fact]
+    public void Cmyk_and_non_jpeg_files_are_left_to_libvips()
+    {
+        using var dir = new TempDir();
+        using var rgb = TestImages.Gradient(60, 20);
+        using (var cmyk = rgb.Colourspace(Enums.Interpretation.Cmyk)) cmyk.Jpegsave(dir["cmyk.jpg"]);
+        rgb.Pngsave(dir["rgb.png"]);
+        Assert.False(JpegFastDecoder.IsColourOrGreyJpeg(dir["cmyk.jpg"]));
+        Assert.False(JpegFastDecoder.IsColourOrGreyJpeg(dir["rgb.png"]));
+        Assert.True(JpegFastDecoder.IsColourOrGreyJpeg(TestPaths.SomePhotos(1)[0]));
+    }
+
     [Fact]
     public void Transparency_is_composited_on_white()
     {

@@ -41,8 +41,9 @@ public sealed class OnnxBackend : IInferenceBackend
         // ONNX Runtime's own per-operator profile (a Chrome trace JSON), for finding where a model's time goes.
         if (Environment.GetEnvironmentVariable("WANWU_ORT_PROFILE") is { Length: > 0 } prefix)
         {
-            options.EnableProfiling = true;
+            // The prefix first: enabling profiling takes the prefix set at that moment.
             options.ProfileOutputPathPrefix = prefix;
+            options.EnableProfiling = true;
         }
         try
         {

@@ -77,8 +77,10 @@ public sealed class ImageDecoder
             throw new ImageException("not_found", $"symbolic link to a missing file: {target}");
         if (info.Length == 0) throw new ImageException("empty_file", "file is empty");
 
+        var isBmp = BmpReader.IsBmp(item.FullPath);
+        if (_shrinkOnLoad && !isBmp && JpegFastDecoder.TryDecode(item, _spec, _maxPixels) is { } jpeg) return jpeg;
         // libvips as shipped has no BMP loader: such files are read here and resized from memory.
-        using var bmp = BmpReader.IsBmp(item.FullPath) ? BmpReader.Read(item.FullPath, _maxPixels) : null;
+        using var bmp = isBmp ? BmpReader.Read(item.FullPath, _maxPixels) : null;
         int origW, origH;
         using (var header = bmp?.Copy() ?? Image.NewFromFile(item.FullPath, access: Enums.Access.Sequential))
         {
@@ -90,39 +92,17 @@ public sealed class ImageDecoder
         }
 
         var (w, h) = (_spec.Width, _spec.Height);
+        var place = Placement.For(_spec, origW, origH);
+        using var resized = Load(item.FullPath, place.Width, place.Height, bmp);
         Image image;
-        Geometry geometry;
-        switch (_spec.Mode)
+        if (_spec.Mode == ResizeMode.Letterbox)
         {
-            case ResizeMode.Stretch:
-                image = Load(item.FullPath, w, h, bmp);
-                geometry = new Geometry((double)w / origW, (double)h / origH, 0, 0);
-                break;
-            case ResizeMode.CenterCrop:
-            {
-                var scale = Math.Max(w, h) / _spec.CropFraction / Math.Min(origW, origH);
-                var (rw, rh) = (Math.Max(w, (int)Math.Round(origW * scale)), Math.Max(h, (int)Math.Round(origH * scale)));
-                using var resized = Load(item.FullPath, rw, rh, bmp);
-                var (left, top) = ((rw - w) / 2, (rh - h) / 2);
-                image = resized.Crop(left, top, w, h);
-                geometry = new Geometry((double)rw / origW, (double)rh / origH, -left, -top);
-                break;
-            }
-            case ResizeMode.Letterbox:
-            {
-                var scale = Math.Min((double)w / origW, (double)h / origH);
-                var (rw, rh) = (Math.Max(1, (int)Math.Round(origW * scale)), Math.Max(1, (int)Math.Round(origH * scale)));
-                using var thumb = Load(item.FullPath, rw, rh, bmp);
-                using var resized = ToRgb8(thumb);
-                var (left, top) = ((w - rw) / 2, (h - rh) / 2);
-                var pad = (double)_spec.PadValue;
-                image = resized.Embed(left, top, w, h, extend: Enums.Extend.Background, background: [pad, pad, pad]);
-                geometry = new Geometry((double)rw / origW, (double)rh / origH, left, top);
-                break;
-            }
-            default:
-                throw new ArgumentOutOfRangeException(nameof(_spec), _spec.Mode, "unknown resize mode");
+            using var rgb8 = ToRgb8(resized);
+            var pad = (double)_spec.PadValue;
+            image = rgb8.Embed(place.X, place.Y, w, h, extend: Enums.Extend.Background, background: [pad, pad, pad]);
         }
+        else image = resized.Crop(-place.X, -place.Y, w, h);
+        var geometry = place.Geometry(origW, origH);
 
         using (image)
         using (var rgb = ToRgb8(image))
