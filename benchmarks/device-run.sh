@@ -23,7 +23,7 @@ $w tag /tmp/set1080 -o /tmp/oN -m $m --no-isolation -q --overwrite
 cp /tmp/o1/summary.json "$out/scaling-1core.json"; cp /tmp/oN/summary.json "$out/scaling-allcores.json"
 # Side by side, with decode-only and model-only for the ceiling.
 $w bench /tmp/set1080 -m $m --json --plot "$out/bench-1080p-mobilenet.png" > "$out/bench-1080p-mobilenet.json"
-$w bench /tmp/set1080 -m models/coco-centernet --limit 1000 --json > "$out/bench-1080p-centernet.json"
+[ ! -d models/coco-centernet ] || $w bench /tmp/set1080 -m models/coco-centernet --limit 1000 --json > "$out/bench-1080p-centernet.json"
 # Memory flat in the number of images.
 $w bench /tmp/small1k -m $m --ways wanwu --json > "$out/memory-1k.json"
 $w bench /tmp/small20k -m $m --ways wanwu --json > "$out/memory-20k.json"
