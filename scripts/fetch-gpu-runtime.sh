@@ -14,4 +14,6 @@ done
 rm -rf "$dest/tgz"
 # The GPU package's providers_shared.so goes with its providers, so it is copied last.
 mkdir -p "$dest/native" && cp "$dest"/core/Plugins/Linux/x64/*.so "$dest/native/" && cp "$dest"/gpu/Plugins/Linux/x64/*.so "$dest/native/"
-echo "ONNX Runtime $(grep -a -o -m1 'VERS_1\.[0-9]*\.[0-9]*' "$dest/native/libonnxruntime.so" | cut -c6-) GPU build in $dest"
+# wanwu loads the provider libraries only beside the ONNX Runtime they were built with (ExecutionProviders.PluginMismatch).
+grep -a -o -m1 'VERS_1\.[0-9]*\.[0-9]*' "$dest/native/libonnxruntime.so" | cut -c6- > "$dest/native/onnxruntime-providers.version"
+echo "ONNX Runtime $(cat "$dest/native/onnxruntime-providers.version") GPU build in $dest"

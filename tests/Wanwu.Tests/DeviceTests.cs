@@ -48,6 +48,17 @@ public class DeviceTests
     }
 
     [Fact]
+    public void Provider_libraries_of_another_onnx_runtime_version_are_not_loaded()
+    {
+        using var dir = new TempDir();
+        File.WriteAllBytes(dir["libonnxruntime_providers_cuda.so"], [0x7F, (byte)'E', (byte)'L', (byte)'F']);
+        Assert.Contains("unknown version", ExecutionProviders.PluginMismatch(dir.Path, "1.31.1"));
+        File.WriteAllText(dir[ExecutionProviders.VersionFile], "1.29.0\n");
+        Assert.Contains("are for ONNX Runtime 1.29.0", ExecutionProviders.PluginMismatch(dir.Path, "1.31.1"));
+        Assert.Null(ExecutionProviders.PluginMismatch(dir.Path, "1.29.0"));
+    }
+
+    [Fact]
     public void Asking_for_cuda_here_says_why_and_runs_on_the_cpu()
     {
         Assert.SkipWhen(ExecutionProviders.Available.Contains(ExecutionProviders.Cuda), "this ONNX Runtime has CUDA");

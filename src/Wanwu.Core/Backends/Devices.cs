@@ -61,15 +61,37 @@ public static class ExecutionProviders
     /// <summary>Why a provider library beside wanwu could not be loaded (a CUDA library missing, say), by provider.</summary>
     public static IReadOnlyDictionary<string, string> LoadFailures => Loaded.Value.Failures;
 
+    /// <summary>Written beside the provider libraries by scripts/fetch-gpu-runtime.sh: the ONNX Runtime version they belong to.</summary>
+    public const string VersionFile = "onnxruntime-providers.version";
+
+    /// <summary>
+    /// Null when the provider libraries in <paramref name="dir"/> belong to ONNX Runtime <paramref name="coreVersion"/>;
+    /// else why they must not be loaded: one of another version crashes the process (seen: a 1.29 CUDA library left
+    /// beside a 1.31 CPU build, a segmentation fault at the first session).
+    /// </summary>
+    public static string? PluginMismatch(string dir, string coreVersion)
+    {
+        var marker = Path.Combine(dir, VersionFile);
+        var version = File.Exists(marker) ? File.ReadAllText(marker).Trim() : null;
+        return version == coreVersion ? null
+            : $"the provider libraries in {dir} are for ONNX Runtime {version ?? "an unknown version"} ({VersionFile}), this is {coreVersion}; rebuild with -p:OnnxRuntimeGpu (docs/gpu.md)";
+    }
+
     private static (HashSet<string>, Dictionary<string, string>) Load()
     {
         var env = OrtEnv.Instance();
         var available = new HashSet<string>(env.GetAvailableProviders());
         var failures = new Dictionary<string, string>();
+        var dir = AppContext.BaseDirectory;
         foreach (var (provider, file) in PluginFiles)
         {
-            var path = Path.Combine(AppContext.BaseDirectory, file);
+            var path = Path.Combine(dir, file);
             if (available.Contains(provider) || !File.Exists(path)) continue;
+            if (PluginMismatch(dir, env.GetVersionString()) is { } why)
+            {
+                failures[provider] = why;
+                continue;
+            }
             try
             {
                 env.RegisterExecutionProviderLibrary(provider, path);
