@@ -59,6 +59,19 @@ public class DeviceTests
     }
 
     [Fact]
+    public async Task On_a_gpu_the_cuda_run_agrees_with_the_cpu_run()
+    {
+        Assert.SkipUnless(ExecutionProviders.Available.Contains(ExecutionProviders.Cuda),
+            "no CUDA provider in this build or no NVIDIA GPU here (docs/gpu.md: scripts/fetch-gpu-runtime.sh, -p:OnnxRuntimeGpu)");
+        var photos = TestPaths.SomePhotos(20);
+        var cpu = await ModelTestKit.TagAsync(TestPaths.MobileNet, photos, o => o with { Devices = ["cpu"] });
+        var gpu = await ModelTestKit.TagAsync(TestPaths.MobileNet, photos, o => o with { Devices = ["cuda:0"] });
+        Assert.Equal(cpu.Keys.Order(), gpu.Keys.Order());
+        var sameTop1 = cpu.Keys.Count(k => cpu[k].Labels[0].Id == gpu[k].Labels[0].Id);
+        Assert.True(sameTop1 >= 18, $"top-1 agrees on {sameTop1} of 20 photos");
+    }
+
+    [Fact]
     public void Asking_for_cuda_here_says_why_and_runs_on_the_cpu()
     {
         Assert.SkipWhen(ExecutionProviders.Available.Contains(ExecutionProviders.Cuda), "this ONNX Runtime has CUDA");
