@@ -79,6 +79,9 @@ public sealed record ZeroShotCard
     public string Template { get; init; } = "一张{}的照片";
     /// <summary>Cosine similarities are multiplied by this before the softmax over tags (CLIP's learned temperature).</summary>
     public float LogitScale { get; init; } = 100;
+    /// <summary>The run's tags as the user wrote them (from <c>--vocabulary</c>, before any label map); not read from the card.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> Tags { get; init; } = [];
 }
 
 /// <summary>The model input: tensor name, layout, element type, size and pixel normalisation.</summary>

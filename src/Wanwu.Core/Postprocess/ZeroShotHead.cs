@@ -14,8 +14,7 @@ public sealed class ZeroShotHead(TextEmbeddings tags, float logitScale, Classifi
     public static ZeroShotHead Create(ModelSpec spec, TagOptions options, TextWriter? log)
     {
         var card = spec.ZeroShot ?? throw new ModelLoadException($"'{spec.Name}' outputs embeddings but its card has no zero_shot section");
-        var vocabulary = ZeroShotVocabulary.Read(options.Vocabulary!);
-        var prompts = vocabulary.Select(t => card.Template.Replace("{}", t.Zh, StringComparison.Ordinal)).ToList();
+        var prompts = card.Tags.Select(t => card.Template.Replace("{}", t, StringComparison.Ordinal)).ToList();
         var embeddings = TextEmbeddings.For(spec.Dir, card, prompts, options.ModelCacheDir, log);
         var logits = spec with { Output = spec.Output with { Kind = "logits", Scores = "similarity" } };
         return new ZeroShotHead(embeddings, card.LogitScale, new ClassifierHead(logits, options.TopK));

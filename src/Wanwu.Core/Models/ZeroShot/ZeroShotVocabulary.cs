@@ -30,11 +30,12 @@ public static class ZeroShotVocabulary
         var template = options.Prompt ?? spec.ZeroShot!.Template;
         if (!template.Contains("{}", StringComparison.Ordinal))
             throw new ModelLoadException($"prompt template '{template}' has no {{}} where the tag goes (e.g. 一张{{}}的照片).");
+        var tags = Read(options.Vocabulary);
         return spec with
         {
-            Labels = new LabelSet(Read(options.Vocabulary)),
+            Labels = new LabelSet(tags),
             Output = spec.Output with { Kind = "embedding" },
-            ZeroShot = spec.ZeroShot! with { Template = template },
+            ZeroShot = spec.ZeroShot! with { Template = template, Tags = tags.Select(t => t.Zh).ToList() },
         };
     }
 }
