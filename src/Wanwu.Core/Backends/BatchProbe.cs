@@ -33,7 +33,7 @@ public static class BatchProbe
                 best = Math.Min(best, clock.Elapsed.TotalSeconds);
             }
             return best;
-        }, budgetSeconds, first: backend.ExecutionProvider == ExecutionProviders.Cpu ? 1 : 8);
+        }, budgetSeconds, first: backend.OnGpu ? 8 : 1);
         log?.WriteLine($"batch size {chosen} (probed on {backend.ExecutionProvider})");
         return chosen;
     }

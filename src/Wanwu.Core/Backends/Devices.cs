@@ -83,13 +83,14 @@ public static class ExecutionProviders
         var available = new HashSet<string>(env.GetAvailableProviders());
         var failures = new Dictionary<string, string>();
         var dir = AppContext.BaseDirectory;
+        var mismatch = PluginMismatch(dir, env.GetVersionString());
         foreach (var (provider, file) in PluginFiles)
         {
             var path = Path.Combine(dir, file);
             if (available.Contains(provider) || !File.Exists(path)) continue;
-            if (PluginMismatch(dir, env.GetVersionString()) is { } why)
+            if (mismatch is not null)
             {
-                failures[provider] = why;
+                failures[provider] = mismatch;
                 continue;
             }
             try

@@ -8,6 +8,9 @@ public interface IInferenceBackend : IDisposable
     /// <summary>Which execution provider runs the model, e.g. <c>CPUExecutionProvider</c>.</summary>
     string ExecutionProvider { get; }
 
+    /// <summary>Whether a GPU runs the model: every new batch shape then costs a kernel search, so shapes are kept few.</summary>
+    bool OnGpu => ExecutionProvider != ExecutionProviders.Cpu;
+
     /// <summary>Outputs for the batch, in the model's output order; row i belongs to <c>images[i]</c>.</summary>
     IReadOnlyList<OutputTensor> Run(IReadOnlyList<DecodedImage> images);
 }

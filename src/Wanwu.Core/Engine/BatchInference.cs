@@ -31,7 +31,7 @@ public sealed class BatchInference(LoadedModel model, IInferenceBackend? backend
     /// On a GPU every new batch shape costs a kernel search (cuDNN's took 1.2 to 1.8 s per shape for ResNeSt-101 on an
     /// H100), so a short batch is padded to the usual size with copies of its last image, whose results are dropped.
     /// </summary>
-    private readonly bool _padBatches = (backend ?? model.Backend).ExecutionProvider != ExecutionProviders.Cpu;
+    private readonly bool _padBatches = (backend ?? model.Backend).OnGpu;
 
     private IReadOnlyList<ImageResult> RunSplitting(IReadOnlyList<DecodedImage> images)
     {
