@@ -24,13 +24,13 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
     /// <summary>Longest a worker holds a status call open before it reports progress.</summary>
     public TimeSpan PollWait { get; init; } = TimeSpan.FromSeconds(2);
 
-    public async Task<RunSummary> RunAsync(TagOptions options, int shardSize, IProgress<RunProgress>? progress = null, CancellationToken ct = default)
+    public async Task<RunSummary> RunAsync(TagRun options, int shardSize, IProgress<RunProgress>? progress = null, CancellationToken ct = default)
     {
         Sources.ImageSources.Validate(options.Inputs);
         var started = DateTimeOffset.Now;
         var clock = Stopwatch.StartNew();
-        if (options.Overwrite) ShardPlan.Clear(options.OutputDir);
-        var plan = ShardPlan.Prepare(options.Inputs, options.OutputDir, shardSize);
+        if (options.Output.Overwrite) ShardPlan.Clear(options.Output.Dir);
+        var plan = ShardPlan.Prepare(options.Inputs, options.Output.Dir, shardSize);
         var toDo = plan.Shards.Where(s => !s.IsCommitted).ToList();
         var skipped = plan.Shards.Sum(s => (long)s.Count) - toDo.Sum(s => (long)s.Count);
         log?.WriteLine($"{plan.Shards.Count} shards, {plan.Shards.Sum(s => s.Count)} images; {toDo.Count} shards to tag");
@@ -58,12 +58,12 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
             throw new ClusterException($"shard(s) {string.Join(", ", state.GaveUp.Keys.Order())} failed {MaxAttempts} times: {state.GaveUp.Values.First()}");
 
         var summary = Summarise(plan, options, state, started, clock.Elapsed.TotalSeconds, skipped);
-        SinkFiles.WriteAtomic(Path.Combine(options.OutputDir, RunSummary.FileName), summary.ToUtf8());
+        Sinks.OutputFolder.WriteAtomic(new Sinks.OutputFolder(options.Output.Dir).Summary, summary.ToUtf8());
         return summary;
     }
 
     /// <summary>Feeds one worker shard after shard until none is left or the worker leaves the cluster.</summary>
-    private async Task DriveAsync(SiloAddress silo, TagOptions options, RunState state, CancellationToken ct)
+    private async Task DriveAsync(SiloAddress silo, TagRun options, RunState state, CancellationToken ct)
     {
         RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
         var worker = client.GetGrain<IShardWorker>(silo.ToParsableString());
@@ -98,11 +98,11 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
     /// interrupted coordinator is waited for instead, and that shard is taken over if it is one of this run's: the
     /// returned shard is the one whose outcome is returned, or null when the worker ran something else.
     /// </summary>
-    private async Task<(ShardPlan.Shard?, ShardStatus)> RunShardAsync(IShardWorker worker, SiloAddress silo, ShardPlan.Shard shard, TagOptions options, RunState state, CancellationToken ct)
+    private async Task<(ShardPlan.Shard?, ShardStatus)> RunShardAsync(IShardWorker worker, SiloAddress silo, ShardPlan.Shard shard, TagRun options, RunState state, CancellationToken ct)
     {
         var job = new ShardJob(shard.Id, OptionsJson.Write(options with
         {
-            Inputs = [shard.InputsPath], OutputDir = shard.Dir, Overwrite = false, OnlyPaths = null,
+            Inputs = [shard.InputsPath], Output = options.Output with { Dir = shard.Dir, Overwrite = false },
         }));
         ShardStatus started;
         try
@@ -179,22 +179,17 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
 
     private async Task<bool> IsActiveAsync(SiloAddress silo) => (await ActiveSilosAsync(CancellationToken.None))?.Contains(silo) ?? true;
 
-    private static RunSummary Summarise(ShardPlan plan, TagOptions options, RunState state, DateTimeOffset started, double seconds, long skipped)
+    private static RunSummary Summarise(ShardPlan plan, TagRun options, RunState state, DateTimeOffset started, double seconds, long skipped)
     {
-        var shardSummaries = plan.Shards.Select(s => Path.Combine(s.Dir, RunSummary.FileName)).Where(File.Exists).Select(RunSummary.Load).ToList();
-        var tally = ResultTally.Of(plan.Shards.SelectMany(s => ResultJournal.ReadAll(s.Dir)));
+        var shardSummaries = plan.Shards.Select(s => new Sinks.OutputFolder(s.Dir).Summary).Where(File.Exists).Select(RunSummary.Load).ToList();
         var first = shardSummaries.FirstOrDefault();
-        var thisRun = state.Workers.Values.Sum();
-        return new RunSummary
+        var records = plan.Shards.SelectMany(s => Sinks.ResultJournal.ReadAll(new Sinks.OutputFolder(s.Dir)));
+        var facts = new RunFacts(started, seconds, state.Workers.Values.Sum(), skipped, Completed: true,
+            first?.Model ?? options.Model.Model, first?.ModelPath ?? "", first?.Task ?? "",
+            string.Join(",", shardSummaries.Select(s => s.ExecutionProvider).Distinct()), first?.BatchSize ?? options.Model.BatchSize);
+        return RunSummary.Of(records, options, facts) with
         {
-            Total = tally.Total, Ok = tally.Total - tally.Failed, Failed = tally.Failed, ThisRun = thisRun, Skipped = skipped,
-            Seconds = Math.Round(seconds, 3), ImagesPerSecond = seconds > 0 ? Math.Round(thisRun / seconds, 2) : 0,
-            Model = first?.Model ?? options.Model, ModelPath = first?.ModelPath ?? "", Task = first?.Task ?? "",
-            ExecutionProvider = string.Join(",", shardSummaries.Select(s => s.ExecutionProvider).Distinct()),
-            BatchSize = first?.BatchSize ?? options.BatchSize, DecodeThreads = first?.DecodeThreads ?? options.DecodeThreads,
-            Completed = true, StartedAt = started, FinishedAt = DateTimeOffset.Now,
-            Inputs = options.Inputs, OutputDir = Path.GetFullPath(options.OutputDir),
-            TopLabels = tally.TopLabels, Errors = tally.Errors,
+            DecodeThreads = first?.DecodeThreads ?? options.Decode.Threads,
             Shards = plan.Shards.Count, Workers = state.Workers.ToDictionary(),
         };
     }

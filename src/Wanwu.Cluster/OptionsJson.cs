@@ -3,22 +3,21 @@ using System.Text.Json.Serialization;
 
 namespace Wanwu.Cluster;
 
-/// <summary>How a run's <see cref="TagOptions"/> travel from the coordinator to the workers.</summary>
-public static class OptionsJson
+/// <summary>How a run's <see cref="TagRun"/> travels from the coordinator to the workers.</summary>
+internal static class OptionsJson
 {
     private static readonly JsonSerializerOptions Json = new()
     {
         Converters = { new JsonStringEnumConverter(), new ReadOnlySetConverter<OutputFormat>(), new ReadOnlySetConverter<string>() },
     };
 
-    public static string Write(TagOptions options) => JsonSerializer.Serialize(options, Json);
+    public static string Write(TagRun options) => JsonSerializer.Serialize(options, Json);
 
-    public static TagOptions Read(string json) =>
-        JsonSerializer.Deserialize<TagOptions>(json, Json) ?? throw new JsonException("empty shard options");
+    public static TagRun Read(string json) =>
+        JsonSerializer.Deserialize<TagRun>(json, Json) ?? throw new JsonException("empty shard options");
 
-    /// <summary>What decides the loaded model: the options without the shard's own input and output.</summary>
-    public static string ModelKey(TagOptions options) =>
-        Write(options with { Inputs = [], OutputDir = "", Overwrite = false, OnlyPaths = null });
+    /// <summary>What decides the loaded model: its options, nothing of the shard's own.</summary>
+    public static string ModelKey(TagRun options) => JsonSerializer.Serialize(options.Model, Json);
 }
 
 /// <summary>Reads a JSON array into a <see cref="HashSet{T}"/> where the options declare an <see cref="IReadOnlySet{T}"/>.</summary>

@@ -10,9 +10,8 @@ namespace Wanwu.Cluster;
 /// same shards: each shard is a folder with its own <c>inputs.txt</c> (name TAB path, the names a single-machine run
 /// would report) and, once tagged, its own results.jsonl, Parquet file and summary.json.
 /// </summary>
-public sealed class ShardPlan
+internal sealed class ShardPlan
 {
-    public const string Folder = "shards";
     public const string InputsFile = "inputs.txt";
 
     private ShardPlan(string outputDir, IReadOnlyList<Shard> shards)
@@ -34,7 +33,7 @@ public sealed class ShardPlan
         {
             get
             {
-                var summary = Path.Combine(Dir, RunSummary.FileName);
+                var summary = new Sinks.OutputFolder(Dir).Summary;
                 try { return File.Exists(summary) && RunSummary.Load(summary).Completed; }
                 catch (Exception e) when (e is IOException or JsonException) { return false; }
             }
@@ -49,7 +48,7 @@ public sealed class ShardPlan
     public static ShardPlan Prepare(IReadOnlyList<string> inputs, string outputDir, int shardSize)
     {
         if (shardSize < 1) throw new ArgumentOutOfRangeException(nameof(shardSize), "a shard holds at least one image");
-        var root = Path.Combine(Path.GetFullPath(outputDir), Folder);
+        var root = new Sinks.OutputFolder(Path.GetFullPath(outputDir)).Shards;
         Directory.CreateDirectory(root);
         var shards = Directory.GetDirectories(root).Order(StringComparer.Ordinal)
             .Where(d => File.Exists(Path.Combine(d, InputsFile)))
@@ -70,7 +69,7 @@ public sealed class ShardPlan
             var text = new StringBuilder();
             foreach (var item in current) text.Append(item.Path).Append('\t').Append(item.FullPath).Append('\n');
             // Written whole or not at all: a half-written shard list would lose images on the rerun.
-            Sinks.SinkFiles.WriteAtomic(Path.Combine(dir, InputsFile), Encoding.UTF8.GetBytes(text.ToString()));
+            Sinks.OutputFolder.WriteAtomic(Path.Combine(dir, InputsFile), Encoding.UTF8.GetBytes(text.ToString()));
             shards.Add(new Shard(id, dir, current.Count));
             current.Clear();
         }
@@ -89,7 +88,7 @@ public sealed class ShardPlan
     /// <summary>Removes every shard of an earlier run (<c>--overwrite</c>).</summary>
     public static void Clear(string outputDir)
     {
-        var root = Path.Combine(outputDir, Folder);
+        var root = new Sinks.OutputFolder(outputDir).Shards;
         if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
     }
 

@@ -89,13 +89,13 @@ public sealed class ShardRunner(ILogger<ShardRunner> logger) : IAsyncDisposable
         stop.Dispose();
     }
 
-    private LoadedModel ModelFor(TagOptions options)
+    private LoadedModel ModelFor(TagRun options)
     {
         var key = OptionsJson.ModelKey(options);
         if (_model is { } loaded && loaded.Key == key) return loaded.Model;
         _model?.Model.Dispose();
         _model = null;
-        var model = ModelLoader.Load(options);
+        var model = ModelLoader.Load(options.Model);
         _model = (key, model);
         logger.LogInformation("loaded model {Model} on {Provider}", model.Spec.Name, model.ExecutionProvider);
         return model;

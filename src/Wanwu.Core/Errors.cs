@@ -13,8 +13,8 @@ public sealed class ModelLoadException(string message, Exception? inner = null) 
 public sealed class OutputException(string message, Exception? inner = null) : WanwuException(message, inner);
 
 /// <summary>One image that could not be processed; it becomes an error record, never a stopped run.</summary>
-public sealed class ImageException(string type, string message) : Exception(message)
+internal sealed class ImageException(string type, string message) : Exception(message)
 {
-    /// <summary>Short machine-readable kind, e.g. <c>decode_error</c>.</summary>
+    /// <summary>One of <see cref="ImageErrorTypes"/>.</summary>
     public string Type { get; } = type;
 }

@@ -6,8 +6,29 @@ public sealed record LabelScore(int Id, string Label, string? LabelEn, float Sco
 /// <summary>One detected object; <see cref="Box"/> is [x1, y1, x2, y2] in original-image pixels.</summary>
 public sealed record DetectedObject(int Id, string Label, string? LabelEn, float Score, float[] Box);
 
-/// <summary>Why an image has no labels: a short type and a one-line message.</summary>
+/// <summary>Why an image has no labels: a short type (one of <see cref="ImageErrorTypes"/>) and a one-line message.</summary>
 public sealed record ImageError(string Type, string Message);
+
+/// <summary>The kinds of per-image error a record can carry: the one list of them.</summary>
+public static class ImageErrorTypes
+{
+    /// <summary>The file has no bytes.</summary>
+    public const string EmptyFile = "empty_file";
+    /// <summary>The bytes are not an image the decoders read.</summary>
+    public const string DecodeError = "decode_error";
+    /// <summary>The file could not be read.</summary>
+    public const string ReadError = "read_error";
+    /// <summary>The header claims more pixels than allowed.</summary>
+    public const string TooLarge = "too_large";
+    /// <summary>The file or a link's target is missing.</summary>
+    public const string NotFound = "not_found";
+    /// <summary>The model failed on this image alone.</summary>
+    public const string InferenceError = "inference_error";
+    /// <summary>The native decoder crashed on this file (isolated runs).</summary>
+    public const string DecoderCrash = "decoder_crash";
+    /// <summary>Decoding took longer than the limit (isolated runs).</summary>
+    public const string DecodeTimeout = "decode_timeout";
+}
 
 /// <summary>The record written for every input image: the contract of results.jsonl.</summary>
 /// <param name="Path">The image's path as discovered (relative to its input root, or as given).</param>
@@ -24,8 +45,8 @@ public sealed record ImageResult(string Path, IReadOnlyList<LabelScore> Labels, 
     /// <summary>Last write time of the file when it was tagged, Unix milliseconds.</summary>
     public long? FileMtimeMs { get; init; }
 
-    public static ImageResult Failed(string path, string type, string message) => new(path, [], null, new ImageError(type, message));
+    internal static ImageResult Failed(string path, string type, string message) => new(path, [], null, new ImageError(type, message));
 
     /// <summary>This record with the size and time of the file it describes.</summary>
-    public ImageResult StampedWith(Sources.FileStamp stamp) => this with { FileSize = stamp.Size, FileMtimeMs = stamp.MtimeMs };
+    internal ImageResult StampedWith(Sources.FileStamp stamp) => this with { FileSize = stamp.Size, FileMtimeMs = stamp.MtimeMs };
 }

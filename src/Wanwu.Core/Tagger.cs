@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Wanwu.Decode;
 using Wanwu.Engine;
-using Wanwu.Models;
 using Wanwu.Sources;
 
 namespace Wanwu;
@@ -13,30 +12,29 @@ namespace Wanwu;
 public sealed class Tagger : IDisposable
 {
     private readonly LoadedModel _model;
-    private readonly TagOptions _options;
+    private readonly PostprocessOptions _postprocess;
+    private readonly DecodeOptions _decode;
     private readonly ImageDecoder _decoder;
     private readonly BatchInference _inference;
 
-    private Tagger(LoadedModel model, TagOptions options)
+    private Tagger(LoadedModel model, PostprocessOptions postprocess, DecodeOptions decode)
     {
         _model = model;
-        _options = options;
-        _decoder = new ImageDecoder(model.Spec.Preprocess, options.MaxPixels);
-        _inference = new BatchInference(model);
+        _postprocess = postprocess;
+        _decode = decode;
+        _decoder = new ImageDecoder(model.Spec.Preprocess, decode.MaxPixels);
+        _inference = new BatchInference(model, model.CreatePostprocessor(postprocess));
     }
 
-    /// <summary>Loads <paramref name="model"/> (a built-in name, an .onnx file or a model folder), fetching a built-in one if needed.</summary>
+    /// <summary>Loads <paramref name="model"/> (a built-in name, an .onnx file, a model folder or a URL), fetching it if needed.</summary>
     /// <param name="model">What <c>--model</c> accepts.</param>
-    /// <param name="configure">Adjusts the options: top-k, thresholds, threads, batch size.</param>
-    public static Tagger Create(string model = BuiltinModels.DefaultName, Func<TagOptions, TagOptions>? configure = null)
-    {
-        var options = new TagOptions { Inputs = [], OutputDir = "", Model = model };
-        if (configure is not null) options = configure(options);
-        return new Tagger(ModelLoader.Load(options), options);
-    }
+    /// <param name="postprocess">Top-k and detection thresholds; null for the defaults.</param>
+    public static Tagger Create(string model = Models.BuiltinModels.DefaultName, PostprocessOptions? postprocess = null) =>
+        Create(new ModelOptions { Model = model }, postprocess);
 
-    /// <summary>What was loaded: input size, task, labels.</summary>
-    public ModelSpec Model => _model.Spec;
+    /// <summary>Loads the model <paramref name="model"/> describes (devices, batch size, label map, vocabulary).</summary>
+    public static Tagger Create(ModelOptions model, PostprocessOptions? postprocess = null, DecodeOptions? decode = null) =>
+        new(ModelLoader.Load(model), postprocess ?? new PostprocessOptions(), decode ?? new DecodeOptions());
 
     /// <summary>Tags one image file. A bad image gives a record with <see cref="ImageResult.Error"/> set, not an exception.</summary>
     public Task<ImageResult> TagAsync(string path, CancellationToken ct = default) => Task.Run(() =>
@@ -54,7 +52,7 @@ public sealed class Tagger : IDisposable
     {
         var list = inputs.ToList();
         ImageSources.Validate(list);
-        await foreach (var batch in TaggingPipeline.RunAsync(_model, ImageSources.Enumerate(list), _options with { Inputs = list }, ct))
+        await foreach (var batch in TaggingPipeline.RunAsync(_model, ImageSources.Enumerate(list), _decode, _postprocess, ct))
             foreach (var record in batch)
                 yield return record;
     }

@@ -35,7 +35,7 @@ public partial class LibraryExamplesTests
         var folder = TestPaths.Photos;
         var model = TestPaths.SsdCoco;
         // example: stream
-        using var tagger = Tagger.Create(model, o => o with { TopK = 3, ScoreThreshold = 0.5f });
+        using var tagger = Tagger.Create(model, new PostprocessOptions { TopK = 3, ScoreThreshold = 0.5f });
         var counts = new Dictionary<string, int>();
         await foreach (var record in tagger.TagManyAsync([folder]))
             foreach (var label in record.Labels)
@@ -52,11 +52,14 @@ public partial class LibraryExamplesTests
         var photos = TestPaths.Photos;
         var output = dir["out"];
         // example: run
-        var summary = await TaggingEngine.RunAsync(new TagOptions
+        var summary = await TaggingEngine.RunAsync(new TagRun
         {
             Inputs = [photos],
-            OutputDir = output,                                // results.jsonl, summary.json, results.parquet
-            Formats = new HashSet<OutputFormat> { OutputFormat.Jsonl, OutputFormat.Parquet },
+            Output = new OutputOptions
+            {
+                Dir = output,                                  // results.jsonl, summary.json, results.parquet
+                Formats = new HashSet<OutputFormat> { OutputFormat.Jsonl, OutputFormat.Parquet },
+            },
         });
         Console.WriteLine($"{summary.Ok} tagged, {summary.Failed} failed, {summary.ImagesPerSecond} images/s");
         // end example

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Spectre.Console;
-using Wanwu.Bench;
+using Wanwu.Cli.Bench;
 using Wanwu.Models;
 using Wanwu.Sources;
 
@@ -32,7 +32,7 @@ public static class BenchCommand
             var args = parse.GetValue(inputs)!;
             ImageSources.Validate(args);
             var m = parse.GetValue(model)!;
-            ModelLoader.Locate(m, null, Console.Error); // fetch once, before any timing
+            ModelLocator.Locate(m, null, Console.Error); // fetch once, before any timing
             var results = new List<BenchResult>();
             foreach (var way in parse.GetValue(ways)!.SelectMany(w => w.Split(',', StringSplitOptions.RemoveEmptyEntries)))
             {
@@ -106,15 +106,15 @@ public static class BenchCommand
         command.Hidden = true;
         command.SetAction(async (parse, ct) =>
         {
-            var options = new TagOptions
+            var run = new TagRun
             {
-                Inputs = parse.GetValue(inputs)!, OutputDir = "", Model = parse.GetValue(model)!,
-                Devices = TagCommand.ParseDevices(parse.GetValue(device)!),
+                Inputs = parse.GetValue(inputs)!, Output = new OutputOptions { Dir = "" },
+                Model = new ModelOptions { Model = parse.GetValue(model)!, Devices = TagCommand.ParseDevices(parse.GetValue(device)!) },
             };
-            var items = ImageSources.Enumerate(options.Inputs);
+            var items = ImageSources.Enumerate(run.Inputs);
             var n = parse.GetValue(count);
             var list = (n > 0 ? items.Take(n) : items).ToList();
-            var result = await BenchWays.RunAsync(parse.GetValue(way)!, options, list, ct);
+            var result = await BenchWays.RunAsync(parse.GetValue(way)!, run, list, ct);
             Console.WriteLine(JsonSerializer.Serialize(result, Json));
             return ExitCodes.Ok;
         });

@@ -17,7 +17,7 @@ public static class DemoCommand
             if (!Directory.Exists(photos) || Directory.GetFiles(photos).Length == 0)
                 NpmPackage.Fetch(BuiltinModels.HumanPackage, BuiltinModels.HumanVersion, BuiltinModels.DemoPhotos, photos, Console.Error);
             Console.Error.WriteLine($"demo photos: {photos}");
-            return await TagCommand.Run(new TagOptions { Inputs = [photos], OutputDir = outDir, PerImageJson = true, Formats = new HashSet<OutputFormat> { OutputFormat.Jsonl, OutputFormat.Csv } }, quiet: false, ct);
+            return await TagCommand.Run(new TagRun { Inputs = [photos], Output = new OutputOptions { Dir = outDir, PerImageJson = true, Formats = new HashSet<OutputFormat> { OutputFormat.Jsonl, OutputFormat.Csv } } }, quiet: false, ct);
         });
         return command;
     }

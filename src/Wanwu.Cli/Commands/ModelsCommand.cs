@@ -34,14 +34,14 @@ public static class ModelsCommand
         var inspect = new Command("inspect", "Show what wanwu understands of a model") { path };
         inspect.SetAction(parse =>
         {
-            var (onnx, dir) = ModelLoader.Locate(parse.GetValue(path)!, null, Console.Error);
+            var (onnx, dir) = ModelLocator.Locate(parse.GetValue(path)!, null, Console.Error);
             using var session = Backends.OnnxBackend.OpenSession(onnx, 1);
-            var spec = ModelLoader.Describe(session, dir, Path.GetFileNameWithoutExtension(onnx));
+            var spec = ModelDescriber.Describe(session, dir, Path.GetFileNameWithoutExtension(onnx));
             Console.WriteLine($"model:   {spec.Name} ({spec.Task})\nfile:    {onnx}");
             foreach (var (k, v) in session.InputMetadata) Console.WriteLine($"input:   {k} [{string.Join(",", v.Dimensions)}] {v.ElementType.Name}");
             foreach (var (k, v) in session.OutputMetadata) Console.WriteLine($"output:  {k} [{string.Join(",", v.Dimensions)}] {v.ElementType.Name}");
             Console.WriteLine($"preprocess: {spec.Layout} {spec.Dtype} {spec.Width}x{spec.Height} {spec.Resize}, pixel/{spec.PixelScale}, mean [{string.Join(",", spec.Mean)}], std [{string.Join(",", spec.Std)}]");
-            Console.WriteLine($"decoding: {spec.Output.Kind}");
+            Console.WriteLine($"decoding: {spec.Head.Kind}");
             if (spec.ZeroShot is { } z)
                 Console.WriteLine($"zero-shot: text encoder {z.TextEncoder}, vocabulary {z.Vocab}, {z.ContextLength} tokens, prompt '{z.Template}', logit scale {z.LogitScale}; tags come from --vocabulary");
             var classes = ClassCount(session, spec);
@@ -71,7 +71,16 @@ public static class ModelsCommand
 
     private static int? ClassCount(Microsoft.ML.OnnxRuntime.InferenceSession session, ModelSpec spec)
     {
-        var name = spec.Output.Scores ?? spec.Output.Heatmap ?? session.OutputMetadata.Keys.First();
-        return session.OutputMetadata.TryGetValue(name, out var meta) && meta.Dimensions[^1] > 0 ? meta.Dimensions[^1] : null;
+        var output = spec.Head switch
+        {
+            ClassifierOutput c => c.Scores,
+            EmbeddingHead e => e.Embedding,
+            SsdOutput d => d.Scores,
+            CenterNetOutput d => d.Heatmap,
+            YoloOutput d => d.Output,
+            _ => 0,
+        };
+        var dims = session.OutputMetadata.Values.ElementAt(output).Dimensions;
+        return dims[^1] > 0 ? dims[^1] : null;
     }
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Wanwu.Report;
+using Wanwu.Cli.Report;
 
 namespace Wanwu.Cli.Commands;
 

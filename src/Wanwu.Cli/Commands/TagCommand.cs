@@ -14,23 +14,26 @@ public static class TagCommand
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Folders (searched recursively), image files, or text files listing images", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "Output folder", Required = true };
-        var model = new Option<string>("--model", "-m") { Description = "Built-in model name, .onnx file or model folder", DefaultValueFactory = _ => BuiltinModels.DefaultName };
-        var topK = new Option<int>("--top-k") { Description = "Labels kept per image", DefaultValueFactory = _ => 5 };
+        var modelDefaults = new ModelOptions();
+        var decodeDefaults = new DecodeOptions();
+        var postDefaults = new PostprocessOptions();
+        var model = new Option<string>("--model", "-m") { Description = "Built-in model name, .onnx file or model folder", DefaultValueFactory = _ => modelDefaults.Model };
+        var topK = new Option<int>("--top-k") { Description = "Labels kept per image", DefaultValueFactory = _ => postDefaults.TopK };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per inference call (0: the model's preferred size)" };
         var threads = new Option<int>("--threads", "-j") { Description = "Parallel decoders (0: one per core)" };
         var inferThreads = new Option<int>("--inference-threads") { Description = "ONNX Runtime threads per operator (0: automatic)" };
         var format = new Option<string[]>("--format", "-f") { Description = "Output formats, comma-separated: jsonl, json (one file per image), csv, parquet", AllowMultipleArgumentsPerToken = true };
         var perImage = new Option<bool>("--per-image-json") { Description = "Also write one JSON file per image under json/" };
         var labelMap = new Option<string?>("--label-map") { Description = "TSV file renaming or merging classes into your taxonomy: from<TAB>to[<TAB>to_en]" };
-        var score = new Option<float>("--score-threshold") { Description = "Detections below this score are dropped", DefaultValueFactory = _ => 0.3f };
-        var iou = new Option<float>("--iou-threshold") { Description = "NMS overlap threshold", DefaultValueFactory = _ => 0.45f };
-        var maxDet = new Option<int>("--max-detections") { Description = "Most objects kept per image", DefaultValueFactory = _ => 100 };
-        var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images whose header claims more pixels", DefaultValueFactory = _ => 400_000_000L };
+        var score = new Option<float?>("--score-threshold") { Description = "Detections below this score are dropped (default: the model card's measured threshold, else 0.3)" };
+        var iou = new Option<float>("--iou-threshold") { Description = "NMS overlap threshold", DefaultValueFactory = _ => postDefaults.IouThreshold };
+        var maxDet = new Option<int>("--max-detections") { Description = "Most objects kept per image", DefaultValueFactory = _ => postDefaults.MaxDetections };
+        var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images whose header claims more pixels", DefaultValueFactory = _ => decodeDefaults.MaxPixels };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output" };
         var device = new Option<string>("--device", "-d") { Description = "auto, cpu, cuda[:N] or tensorrt[:N]; falls back to the CPU with a message when no GPU runtime is present", DefaultValueFactory = _ => "auto" };
         var devices = new Option<string?>("--devices") { Description = "Several devices, one session each, one merged output: e.g. cuda:0,cuda:1 or 0,1" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh instead of resuming into the output folder" };
-        var decodeTimeout = new Option<double>("--decode-timeout") { Description = "Seconds one image may take to decode before it is abandoned", DefaultValueFactory = _ => 120 };
+        var decodeTimeout = new Option<double>("--decode-timeout") { Description = "Seconds one image may take to decode before it is abandoned", DefaultValueFactory = _ => decodeDefaults.Timeout.TotalSeconds };
         var inProcess = new Option<bool>("--no-isolation") { Description = "Decode in this process: faster to start, but a crashing decoder stops the run" };
         var vocabulary = new Option<string?>("--vocabulary") { Description = "For an image-text (CLIP / Chinese-CLIP) model: your tags, one a line" };
         var prompt = new Option<string?>("--prompt") { Description = "For an image-text model: the sentence a tag goes into, e.g. 一张{}的照片" };
@@ -47,35 +50,44 @@ public static class TagCommand
             try { formats = SinkFactory.ParseFormats(parse.GetValue(format) ?? []); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             if (parse.GetValue(topK) < 1) throw new UsageException("--top-k must be at least 1");
-            var options = new TagOptions
+            var options = new TagRun
             {
                 Inputs = parse.GetValue(inputs)!,
-                OutputDir = parse.GetValue(output)!,
-                Model = parse.GetValue(model)!,
-                TopK = parse.GetValue(topK),
-                BatchSize = Math.Max(0, parse.GetValue(batch)),
-                DecodeThreads = Math.Max(0, parse.GetValue(threads)),
-                InferenceThreads = Math.Max(0, parse.GetValue(inferThreads)),
-                Formats = formats,
-                PerImageJson = parse.GetValue(perImage),
-                ScoreThreshold = parse.GetValue(score),
-                LabelMapFile = parse.GetValue(labelMap),
-                Vocabulary = parse.GetValue(vocabulary),
-                Prompt = parse.GetValue(prompt),
-                IouThreshold = parse.GetValue(iou),
-                MaxDetections = parse.GetValue(maxDet),
-                MaxPixels = parse.GetValue(maxPixels),
-                Overwrite = parse.GetValue(overwrite),
-                DecodeTimeout = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(decodeTimeout))),
-                Devices = ParseDevices(parse.GetValue(devices) ?? parse.GetValue(device)!),
+                Output = new OutputOptions
+                {
+                    Dir = parse.GetValue(output)!, Formats = formats, PerImageJson = parse.GetValue(perImage), Overwrite = parse.GetValue(overwrite),
+                },
+                Model = new ModelOptions
+                {
+                    Model = parse.GetValue(model)!,
+                    BatchSize = Math.Max(0, parse.GetValue(batch)),
+                    InferenceThreads = Math.Max(0, parse.GetValue(inferThreads)),
+                    LabelMapFile = parse.GetValue(labelMap),
+                    Vocabulary = parse.GetValue(vocabulary),
+                    Prompt = parse.GetValue(prompt),
+                    Devices = ParseDevices(parse.GetValue(devices) ?? parse.GetValue(device)!),
+                },
+                Decode = new DecodeOptions
+                {
+                    Threads = Math.Max(0, parse.GetValue(threads)),
+                    MaxPixels = parse.GetValue(maxPixels),
+                    Timeout = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(decodeTimeout))),
+                },
+                Postprocess = new PostprocessOptions
+                {
+                    TopK = parse.GetValue(topK),
+                    ScoreThreshold = parse.GetValue(score),
+                    IouThreshold = parse.GetValue(iou),
+                    MaxDetections = parse.GetValue(maxDet),
+                },
             };
             if (parse.GetValue(cluster) is { } clusterText)
             {
                 if (parse.GetValue(shardSize) < 1) throw new UsageException("--shard-size must be at least 1");
                 return await RunOnCluster(WorkerCommand.Parse(clusterText, parse.GetValue(WorkerCommand.ClusterId)!), options, parse.GetValue(shardSize), parse.GetValue(quiet), ct);
             }
-            if (Environment.GetEnvironmentVariable(Supervisor.WorkerVariable) is { } parent)
-                return await RunWorker(options, int.Parse(parent, System.Globalization.CultureInfo.InvariantCulture), parse.GetValue(quiet), ct);
+            if (Environment.GetEnvironmentVariable(Supervisor.ChildVariable) is { } parent)
+                return await RunChild(options, int.Parse(parent, System.Globalization.CultureInfo.InvariantCulture), parse.GetValue(quiet), ct);
             if (parse.GetValue(inProcess)) return await Run(options, parse.GetValue(quiet), ct);
             return await Supervisor.RunAsync(Environment.GetCommandLineArgs()[1..], options, ct);
         });
@@ -94,37 +106,42 @@ public static class TagCommand
         }
     }
 
-    /// <summary>The worker side of <see cref="Supervisor"/>: runs the job here, exits at once if a decode hangs.</summary>
-    private static Task<int> RunWorker(TagOptions options, int parent, bool quiet, CancellationToken ct)
+    /// <summary>The child side of <see cref="Supervisor"/>: runs the job here, exits at once if a decode hangs.</summary>
+    private static Task<int> RunChild(TagRun options, int parent, bool quiet, CancellationToken ct)
     {
         SelfProcess.DieWithParent(parent);
         if (Environment.GetEnvironmentVariable(Supervisor.OnlyVariable) is { } only)
         {
-            options = options with { OnlyPaths = File.ReadAllLines(only).Where(l => l.Length > 0).ToHashSet(StringComparer.Ordinal), DecodeThreads = 1, Overwrite = false };
+            options = options with
+            {
+                OnlyPaths = File.ReadAllLines(only).Where(l => l.Length > 0).ToHashSet(StringComparer.Ordinal),
+                Decode = options.Decode with { Threads = 1 },
+                Output = options.Output with { Overwrite = false },
+            };
             quiet = true;
         }
-        options = options with
+        var folder = new OutputFolder(options.Output.Dir);
+        return Report(options, quiet, (progress, log) => TaggingEngine.RunAsync(options, null, progress, log, ct, onDecodeHung: item =>
         {
-            OnDecodeHung = item =>
-            {
-                File.WriteAllText(Path.Combine(TaggingEngine.StateDir(options.OutputDir), Supervisor.HungFile), item.Path);
-                Environment.Exit(Supervisor.HungExitCode);
-            },
-        };
-        return Run(options, quiet, ct);
+            File.WriteAllText(folder.Hung, item.Path);
+            Environment.Exit(Supervisor.HungExitCode);
+        }));
     }
 
-    public static Task<int> Run(TagOptions options, bool quiet, CancellationToken ct) =>
+    public static Task<int> Run(TagRun options, bool quiet, CancellationToken ct) =>
         Report(options, quiet, (progress, log) => TaggingEngine.RunAsync(options, progress, log, ct));
 
-    private static async Task<int> RunOnCluster(ClusterAddress address, TagOptions options, int shardSize, bool quiet, CancellationToken ct)
+    private static async Task<int> RunOnCluster(ClusterAddress address, TagRun options, int shardSize, bool quiet, CancellationToken ct)
     {
         // Workers on other machines read these paths: make them absolute here, where they were typed.
         static string? Absolute(string? path) => path is not null && Path.Exists(path) ? Path.GetFullPath(path) : path;
         options = options with
         {
-            OutputDir = Path.GetFullPath(options.OutputDir), Model = Absolute(options.Model)!,
-            LabelMapFile = Absolute(options.LabelMapFile), Vocabulary = Absolute(options.Vocabulary),
+            Output = options.Output with { Dir = Path.GetFullPath(options.Output.Dir) },
+            Model = options.Model with
+            {
+                Model = Absolute(options.Model.Model)!, LabelMapFile = Absolute(options.Model.LabelMapFile), Vocabulary = Absolute(options.Model.Vocabulary),
+            },
         };
         using var host = await WorkerSilo.ConnectAsync(address, ct);
         try
@@ -138,7 +155,7 @@ public static class TagCommand
         }
     }
 
-    private static async Task<int> Report(TagOptions options, bool quiet, Func<IProgress<RunProgress>?, TextWriter?, Task<RunSummary>> run)
+    private static async Task<int> Report(TagRun options, bool quiet, Func<IProgress<RunProgress>?, TextWriter?, Task<RunSummary>> run)
     {
         var log = quiet ? null : Console.Error;
         try
@@ -149,13 +166,13 @@ public static class TagCommand
                 var resumed = summary.Skipped > 0 ? $" ({summary.Skipped} already done)" : "";
                 Console.Error.WriteLine($"{summary.ThisRun} images ({summary.Failed} failed) in {summary.Seconds:0.0} s, {summary.ImagesPerSecond:0.0} img/s, model {summary.Model}, batch {summary.BatchSize}{resumed}");
             }
-            var results = summary.Shards is null ? JsonlSink.FileName : Path.Combine(ShardPlan.Folder, "*", JsonlSink.FileName);
-            Console.WriteLine($"results: {Path.Combine(Path.GetFullPath(options.OutputDir), results)}");
+            var results = summary.Shards is null ? OutputFolder.ResultsFile : Path.Combine(OutputFolder.ShardsFolder, "*", OutputFolder.ResultsFile);
+            Console.WriteLine($"results: {Path.Combine(Path.GetFullPath(options.Output.Dir), results)}");
             return ExitCodes.Ok;
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine($"wanwu: interrupted; the results so far are in {Path.GetFullPath(options.OutputDir)}. Run the same command again to resume.");
+            Console.Error.WriteLine($"wanwu: interrupted; the results so far are in {Path.GetFullPath(options.Output.Dir)}. Run the same command again to resume.");
             return ExitCodes.Cancelled;
         }
     }

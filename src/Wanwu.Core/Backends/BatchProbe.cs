@@ -9,7 +9,7 @@ namespace Wanwu.Backends;
 /// Picks the batch size by measuring: doubling batches are timed on the real session until throughput stops
 /// improving, a batch fails (out of memory) or the time budget is spent. Not a table keyed by memory size.
 /// </summary>
-public static class BatchProbe
+internal static class BatchProbe
 {
     public const int Max = 256;
 

@@ -3,10 +3,10 @@ using Microsoft.ML.OnnxRuntime;
 namespace Wanwu.Backends;
 
 /// <summary>Where a session runs.</summary>
-public enum DeviceKind { Auto, Cpu, Cuda, TensorRt }
+internal enum DeviceKind { Auto, Cpu, Cuda, TensorRt }
 
 /// <summary>A device as the user names it: <c>auto</c>, <c>cpu</c>, <c>cuda[:N]</c>, <c>tensorrt[:N]</c>, or a bare GPU number.</summary>
-public readonly record struct DeviceSpec(DeviceKind Kind, int Id = 0)
+internal readonly record struct DeviceSpec(DeviceKind Kind, int Id = 0)
 {
     public static DeviceSpec Parse(string text)
     {
@@ -44,7 +44,7 @@ public readonly record struct DeviceSpec(DeviceKind Kind, int Id = 0)
 /// either compiled into the loaded ONNX Runtime (the GPU NuGet package) or a provider library beside wanwu that ONNX
 /// Runtime loads as a plugin (the build of scripts/fetch-gpu-runtime.sh: a CPU core with CUDA/TensorRT libraries).
 /// </summary>
-public static class ExecutionProviders
+internal static class ExecutionProviders
 {
     public const string Cpu = "CPUExecutionProvider";
     public const string Cuda = "CUDAExecutionProvider";

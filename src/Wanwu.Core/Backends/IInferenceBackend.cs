@@ -3,7 +3,7 @@ using Wanwu.Decode;
 namespace Wanwu.Backends;
 
 /// <summary>Runs the model on a batch of decoded images. One instance per run: the model is loaded once.</summary>
-public interface IInferenceBackend : IDisposable
+internal interface IInferenceBackend : IDisposable
 {
     /// <summary>Which execution provider runs the model, e.g. <c>CPUExecutionProvider</c>.</summary>
     string ExecutionProvider { get; }

@@ -3,14 +3,8 @@ using Wanwu.Models;
 
 namespace Wanwu.Backends;
 
-/// <summary>Element type of a model input.</summary>
-public enum InputDtype { Uint8, Float32, Float16 }
-
-/// <summary>Tensor layout of a model input.</summary>
-public enum InputLayout { Nhwc, Nchw }
-
 /// <summary>Writes decoded RGB bytes into a model's input tensor: layout, element type and normalisation.</summary>
-public sealed class InputEncoder
+internal sealed class InputEncoder
 {
     private readonly float[] _scale = new float[3];
     private readonly float[] _bias = new float[3];

@@ -6,7 +6,7 @@ using Wanwu.Models;
 namespace Wanwu.Backends;
 
 /// <summary>ONNX Runtime inference: one session for the whole run, batches copied once into a pinned input tensor.</summary>
-public sealed class OnnxBackend : IInferenceBackend
+internal sealed class OnnxBackend : IInferenceBackend
 {
     private readonly InferenceSession _session;
     private readonly InputEncoder _encoder;

@@ -1,7 +1,7 @@
 namespace Wanwu.Backends;
 
 /// <summary>One model output for a whole batch, as floats; the first dimension is the batch.</summary>
-public sealed record OutputTensor(string Name, int[] Shape, float[] Data)
+internal sealed record OutputTensor(string Name, int[] Shape, float[] Data)
 {
     /// <summary>Elements per image.</summary>
     public int RowLength => Shape.Length == 0 ? Data.Length : Shape.Skip(1).Aggregate(1, (a, b) => a * b);

@@ -4,7 +4,7 @@ using Wanwu.Decode;
 namespace Wanwu.Batching;
 
 /// <summary>Groups decoded images into batches of a fixed size; the last batch may be smaller.</summary>
-public static class Batcher
+internal static class Batcher
 {
     /// <summary>Reads decode outcomes until the reader completes, writing a batch each time <paramref name="batchSize"/> images are ready.</summary>
     public static async Task RunAsync(ChannelReader<DecodeOutcome> input, ChannelWriter<Batch> output, int batchSize, CancellationToken ct)
@@ -37,4 +37,4 @@ public static class Batcher
 }
 
 /// <summary>What decoding one input produced: an image, or an error record.</summary>
-public sealed record DecodeOutcome(DecodedImage? Image, ImageResult? Failure);
+internal sealed record DecodeOutcome(DecodedImage? Image, ImageResult? Failure);

@@ -7,7 +7,7 @@ namespace Wanwu.Decode;
 /// Windows BMP, which the libvips build wanwu ships cannot load: uncompressed 1/4/8-bit palette, 16/24/32-bit and
 /// bit-field images, bottom-up or top-down, read into a libvips image. Dimensions are checked before any large allocation.
 /// </summary>
-public static class BmpReader
+internal static class BmpReader
 {
     public static bool IsBmp(string path)
     {
@@ -32,7 +32,7 @@ public static class BmpReader
         var height = Math.Abs((long)rawHeight);
         if (width <= 0 || height <= 0) throw Bad($"size {width}x{height} is not valid");
         if (width * height > maxPixels)
-            throw new ImageException("too_large", $"image claims {width}x{height} pixels, over the limit of {maxPixels} pixels (raise it with --max-pixels)");
+            throw new ImageException(ImageErrorTypes.TooLarge, $"image claims {width}x{height} pixels, over the limit of {maxPixels} pixels (raise it with --max-pixels)");
         if (compression is not (0 or 3)) throw Bad($"compression {compression} (RLE/JPEG/PNG in BMP) is not supported");
 
         var stride = (int)(((long)width * bits + 31) / 32 * 4);
@@ -88,5 +88,5 @@ public static class BmpReader
         return (byte)(((value & mask) >> shift) * 255 / max);
     }
 
-    private static ImageException Bad(string why) => new("decode_error", $"BMP: {why}");
+    private static ImageException Bad(string why) => new(ImageErrorTypes.DecodeError, $"BMP: {why}");
 }

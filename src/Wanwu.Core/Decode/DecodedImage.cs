@@ -10,4 +10,4 @@ namespace Wanwu.Decode;
 /// <param name="OriginalWidth">Width of the original image after EXIF rotation.</param>
 /// <param name="OriginalHeight">Height of the original image after EXIF rotation.</param>
 /// <param name="Geometry">Maps model pixels back to original pixels.</param>
-public sealed record DecodedImage(InputItem Item, byte[] Pixels, int Width, int Height, int OriginalWidth, int OriginalHeight, Geometry Geometry);
+internal sealed record DecodedImage(InputItem Item, byte[] Pixels, int Width, int Height, int OriginalWidth, int OriginalHeight, Geometry Geometry);

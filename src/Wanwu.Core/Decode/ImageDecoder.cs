@@ -4,7 +4,7 @@ using Wanwu.Sources;
 namespace Wanwu.Decode;
 
 /// <summary>Decodes one image with libvips: shrink-on-load, EXIF rotation, any colour space to 8-bit sRGB, alpha on white.</summary>
-public sealed class ImageDecoder
+internal sealed class ImageDecoder
 {
     private static readonly double[] White = [255, 255, 255];
 
@@ -61,21 +61,21 @@ public sealed class ImageDecoder
         }
         catch (VipsException e)
         {
-            throw new ImageException("decode_error", OneLine(e.Message));
+            throw new ImageException(ImageErrorTypes.DecodeError, OneLine(e.Message));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ImageException("read_error", OneLine(e.Message));
+            throw new ImageException(ImageErrorTypes.ReadError, OneLine(e.Message));
         }
     }
 
     private DecodedImage DecodeCore(InputItem item)
     {
         var info = new FileInfo(item.FullPath);
-        if (!info.Exists) throw new ImageException("not_found", $"file not found: {item.FullPath}");
+        if (!info.Exists) throw new ImageException(ImageErrorTypes.NotFound, $"file not found: {item.FullPath}");
         if (info.LinkTarget is { } target && info.ResolveLinkTarget(returnFinalTarget: true) is not { Exists: true })
-            throw new ImageException("not_found", $"symbolic link to a missing file: {target}");
-        if (info.Length == 0) throw new ImageException("empty_file", "file is empty");
+            throw new ImageException(ImageErrorTypes.NotFound, $"symbolic link to a missing file: {target}");
+        if (info.Length == 0) throw new ImageException(ImageErrorTypes.EmptyFile, "file is empty");
 
         var isBmp = BmpReader.IsBmp(item.FullPath);
         if (_shrinkOnLoad && !isBmp && JpegFastDecoder.TryDecode(item, _spec, _maxPixels) is { } jpeg) return jpeg;
@@ -86,7 +86,7 @@ public sealed class ImageDecoder
         {
             (origW, origH) = (header.Width, header.PageHeight);
             if ((long)origW * origH > _maxPixels)
-                throw new ImageException("too_large", $"image claims {origW}x{origH} pixels, over the limit of {_maxPixels} pixels (raise it with --max-pixels)");
+                throw new ImageException(ImageErrorTypes.TooLarge, $"image claims {origW}x{origH} pixels, over the limit of {_maxPixels} pixels (raise it with --max-pixels)");
             if (header.GetTypeOf("orientation") != 0 && header.Get("orientation") is int o && o >= 5)
                 (origW, origH) = (origH, origW);
         }
@@ -108,7 +108,7 @@ public sealed class ImageDecoder
         using (var rgb = ToRgb8(image))
         {
             if (rgb.Width != w || rgb.Height != h)
-                throw new ImageException("decode_error", $"decoder produced {rgb.Width}x{rgb.Height}, expected {w}x{h}");
+                throw new ImageException(ImageErrorTypes.DecodeError, $"decoder produced {rgb.Width}x{rgb.Height}, expected {w}x{h}");
             return new DecodedImage(item, rgb.WriteToMemory<byte>(), w, h, origW, origH, geometry);
         }
     }

@@ -11,7 +11,7 @@ namespace Wanwu.Decode;
 /// this path does 923 there (benchmarks/device-decode-threads.sh). Everything else (other formats, CMYK, 12-bit, photos
 /// to be enlarged) and any file this path cannot read cleanly goes to libvips, which also gives the error records.
 /// </summary>
-public static class JpegFastDecoder
+internal static class JpegFastDecoder
 {
     private static readonly float[] Scales = [1 / 8f, 2 / 8f, 3 / 8f, 4 / 8f, 5 / 8f, 6 / 8f, 7 / 8f, 1f];
 

@@ -1,7 +1,7 @@
 namespace Wanwu.Decode;
 
 /// <summary>How an image is fitted to the model's input size.</summary>
-public enum ResizeMode
+internal enum ResizeMode
 {
     /// <summary>Scale both axes to the input size, ignoring aspect ratio.</summary>
     Stretch,
@@ -17,10 +17,10 @@ public enum ResizeMode
 /// <param name="Mode">How the image is fitted.</param>
 /// <param name="CropFraction">For <see cref="ResizeMode.CenterCrop"/>: input size / resized shorter side (0.875 = 224 of 256).</param>
 /// <param name="PadValue">For <see cref="ResizeMode.Letterbox"/>: grey level of the padding.</param>
-public sealed record PreprocessSpec(int Width, int Height, ResizeMode Mode = ResizeMode.Stretch, double CropFraction = 0.875, byte PadValue = 114);
+internal sealed record PreprocessSpec(int Width, int Height, ResizeMode Mode = ResizeMode.Stretch, double CropFraction = 0.875, byte PadValue = 114);
 
 /// <summary>Maps model-input pixels back to original pixels: model = original * scale + offset.</summary>
-public readonly record struct Geometry(double ScaleX, double ScaleY, double OffsetX, double OffsetY)
+internal readonly record struct Geometry(double ScaleX, double ScaleY, double OffsetX, double OffsetY)
 {
     public double ToOriginalX(double modelX) => (modelX - OffsetX) / ScaleX;
     public double ToOriginalY(double modelY) => (modelY - OffsetY) / ScaleY;
@@ -30,7 +30,7 @@ public readonly record struct Geometry(double ScaleX, double ScaleY, double Offs
 /// Where the resized image lands in the model's input: resized to <c>Width×Height</c> and drawn at (<c>X</c>, <c>Y</c>)
 /// on the input canvas, which crops it (centre crop: negative offsets) or pads it (letterbox). Every decoder uses it.
 /// </summary>
-public readonly record struct Placement(int Width, int Height, int X, int Y)
+internal readonly record struct Placement(int Width, int Height, int X, int Y)
 {
     public static Placement For(PreprocessSpec spec, int originalWidth, int originalHeight)
     {

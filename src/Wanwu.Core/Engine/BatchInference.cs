@@ -1,6 +1,7 @@
 using Wanwu.Backends;
 using Wanwu.Decode;
 using Wanwu.Models;
+using Wanwu.Postprocess;
 
 namespace Wanwu.Engine;
 
@@ -8,7 +9,7 @@ namespace Wanwu.Engine;
 /// Runs batches and decodes their outputs. A batch that fails (out of memory, a provider error) is split in halves and
 /// retried, and later batches are cut to the size that worked, so no image is lost and the run keeps its pace.
 /// </summary>
-public sealed class BatchInference(LoadedModel model, IInferenceBackend? backend = null)
+internal sealed class BatchInference(LoadedModel model, IPostprocessor postprocessor, IInferenceBackend? backend = null)
 {
     private readonly IInferenceBackend _backend = backend ?? model.Backend;
 
@@ -43,13 +44,13 @@ public sealed class BatchInference(LoadedModel model, IInferenceBackend? backend
             // Decoding outputs (softmax and top-k over 54,092 classes for 万物识别) took longer than a GPU's batch when
             // done image after image on the inference thread.
             var results = new ImageResult[images.Count];
-            Parallel.For(0, images.Count, i => results[i] = model.Postprocessor.Process(images[i], outputs, i).StampedWith(images[i].Item.Stamp));
+            Parallel.For(0, images.Count, i => results[i] = postprocessor.Process(images[i], outputs, i).StampedWith(images[i].Item.Stamp));
             return results;
         }
         catch (Exception e) when (e is not OperationCanceledException and not ModelLoadException)
         {
             if (images.Count == 1)
-                return [ImageResult.Failed(images[0].Item.Path, "inference_error", e.Message.Split('\n')[0]).StampedWith(images[0].Item.Stamp)];
+                return [ImageResult.Failed(images[0].Item.Path, ImageErrorTypes.InferenceError, e.Message.Split('\n')[0]).StampedWith(images[0].Item.Stamp)];
             var half = images.Count / 2;
             Limit = Math.Min(Limit, Math.Max(1, half));
             return [.. Run(images.Take(half).ToList()), .. Run(images.Skip(half).ToList())];

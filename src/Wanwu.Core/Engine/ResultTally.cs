@@ -1,7 +1,7 @@
 namespace Wanwu.Engine;
 
 /// <summary>The counts summary.json gives over a set of records: totals, failures by type, images per top label.</summary>
-public sealed record ResultTally(long Total, long Failed, IReadOnlyDictionary<string, long> TopLabels, IReadOnlyDictionary<string, long> Errors)
+internal sealed record ResultTally(long Total, long Failed, IReadOnlyDictionary<string, long> TopLabels, IReadOnlyDictionary<string, long> Errors)
 {
     public static ResultTally Of(IEnumerable<ImageResult> records)
     {

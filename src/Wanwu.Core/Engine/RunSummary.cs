@@ -6,7 +6,13 @@ namespace Wanwu.Engine;
 /// <summary>summary.json: what a run did, for people and for scripts.</summary>
 public sealed record RunSummary
 {
-    public const string FileName = "summary.json";
+    /// <summary>
+    /// Format of summary.json, written as <c>format</c>. History: 1 = the first format (files without it are format 1).
+    /// </summary>
+    public const int CurrentFormat = 1;
+
+    /// <summary>The format this summary was written in.</summary>
+    public int Format { get; init; } = CurrentFormat;
 
     /// <summary>Records in results.jsonl, over every run into this folder.</summary>
     public required long Total { get; init; }
@@ -42,7 +48,7 @@ public sealed record RunSummary
     public IReadOnlyDictionary<string, long>? Workers { get; init; }
     public string Version { get; init; } = typeof(RunSummary).Assembly.GetName().Version?.ToString() ?? "0";
 
-    public static readonly JsonSerializerOptions Json = new()
+    internal static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
@@ -50,7 +56,26 @@ public sealed record RunSummary
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    public byte[] ToUtf8() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+    /// <summary>The summary of a run: totals over <paramref name="records"/> (earlier runs into the folder included), speed of this run alone.</summary>
+    internal static RunSummary Of(IEnumerable<ImageResult> records, TagRun run, RunFacts facts)
+    {
+        var tally = ResultTally.Of(records);
+        return new RunSummary
+        {
+            Total = tally.Total, Ok = tally.Total - tally.Failed, Failed = tally.Failed, ThisRun = facts.ThisRun, Skipped = facts.Skipped,
+            Seconds = Math.Round(facts.Seconds, 3), ImagesPerSecond = facts.Seconds > 0 ? Math.Round(facts.ThisRun / facts.Seconds, 2) : 0,
+            Model = facts.Model, ModelPath = facts.ModelPath, Task = facts.Task, ExecutionProvider = facts.ExecutionProvider,
+            BatchSize = facts.BatchSize, DecodeThreads = run.Decode.EffectiveThreads, Completed = facts.Completed,
+            StartedAt = facts.Started, FinishedAt = DateTimeOffset.Now, Inputs = run.Inputs, OutputDir = Path.GetFullPath(run.Output.Dir),
+            TopLabels = tally.TopLabels, Errors = tally.Errors,
+        };
+    }
 
-    public static RunSummary Load(string path) => JsonSerializer.Deserialize<RunSummary>(File.ReadAllText(path), Json)!;
+    internal byte[] ToUtf8() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+
+    internal static RunSummary Load(string path) => JsonSerializer.Deserialize<RunSummary>(File.ReadAllText(path), Json)!;
 }
+
+/// <summary>What a run itself knows for its summary, beside the records.</summary>
+internal sealed record RunFacts(DateTimeOffset Started, double Seconds, long ThisRun, long Skipped, bool Completed,
+    string Model, string ModelPath, string Task, string ExecutionProvider, int BatchSize);

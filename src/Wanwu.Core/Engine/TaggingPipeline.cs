@@ -11,16 +11,16 @@ namespace Wanwu.Engine;
 /// The streaming core: sources → parallel decode → batches → inference → records, each stage a task joined to the next by a
 /// bounded channel, so memory stays flat whatever the number of images and decoding overlaps inference.
 /// </summary>
-public static class TaggingPipeline
+internal static class TaggingPipeline
 {
     /// <summary>Yields the records of each finished batch, failed images included, as soon as they are ready.</summary>
     /// <remarks><c>guard</c> records what each decoder works on, for crash recovery; null for none.</remarks>
     public static async IAsyncEnumerable<IReadOnlyList<ImageResult>> RunAsync(
-        LoadedModel model, IEnumerable<InputItem> items, TagOptions options, [EnumeratorCancellation] CancellationToken ct = default, DecodeGuard? guard = null)
+        LoadedModel model, IEnumerable<InputItem> items, DecodeOptions decode, PostprocessOptions postprocess, [EnumeratorCancellation] CancellationToken ct = default, DecodeGuard? guard = null)
     {
-        var batchSize = BatchSizeOf(model, options);
-        var threads = options.EffectiveDecodeThreads;
-        // Decoders and inference workers block in native code for most of their time; without enough pool threads the
+        var batchSize = model.BatchSize;
+        var threads = decode.EffectiveThreads;
+        // Decoders and inference sessions block in native code for most of their time; without enough pool threads the
         // runtime adds them one by one and the cores wait (measured on 16 cores: decode-only at 69 % CPU).
         ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
         var needed = threads + model.Backends.Count + 8;
@@ -30,17 +30,18 @@ public static class TaggingPipeline
 
         var inputs = Channel.CreateBounded<InputItem>(new BoundedChannelOptions(threads * 4) { SingleWriter = true });
         var decoded = Channel.CreateBounded<DecodeOutcome>(new BoundedChannelOptions(batchSize * 2) { SingleReader = true });
-        var workers = model.Backends.Count;
-        var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(workers + 1) { SingleReader = workers == 1, SingleWriter = true });
-        var results = Channel.CreateBounded<IReadOnlyList<ImageResult>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = workers == 1 });
+        var sessions = model.Backends.Count;
+        var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(sessions + 1) { SingleReader = sessions == 1, SingleWriter = true });
+        var results = Channel.CreateBounded<IReadOnlyList<ImageResult>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = sessions == 1 });
 
-        var decoder = new ImageDecoder(model.Spec.Preprocess, options.MaxPixels);
+        var decoder = new ImageDecoder(model.Spec.Preprocess, decode.MaxPixels);
+        var postprocessor = model.CreatePostprocessor(postprocess);
         var tasks = new List<Task>
         {
             Task.Run(() => Produce(items, inputs.Writer, token), token),
             Task.Run(() => DecodeAll(decoder, inputs.Reader, decoded.Writer, threads, guard, token), token),
             Task.Run(() => Batcher.RunAsync(decoded.Reader, batches.Writer, batchSize, token), token),
-            Task.Run(() => InferAll(model, batches.Reader, results.Writer, token), token),
+            Task.Run(() => InferAll(model, postprocessor, batches.Reader, results.Writer, token), token),
         };
 
         try
@@ -71,19 +72,19 @@ public static class TaggingPipeline
 
     private static async Task DecodeAll(ImageDecoder decoder, ChannelReader<InputItem> reader, ChannelWriter<DecodeOutcome> writer, int threads, DecodeGuard? guard, CancellationToken ct)
     {
-        var workers = Enumerable.Range(0, threads).Select(worker => Task.Run(async () =>
+        var decoders = Enumerable.Range(0, threads).Select(decoderIndex => Task.Run(async () =>
         {
             await foreach (var item in reader.ReadAllAsync(ct))
             {
-                guard?.Begin(worker, item);
+                guard?.Begin(decoderIndex, item);
                 var outcome = DecodeOne(decoder, item);
-                guard?.End(worker);
+                guard?.End(decoderIndex);
                 await writer.WriteAsync(outcome, ct);
             }
         }, ct)).ToArray();
         try
         {
-            await Task.WhenAll(workers);
+            await Task.WhenAll(decoders);
             writer.TryComplete();
         }
         catch (Exception e)
@@ -105,20 +106,16 @@ public static class TaggingPipeline
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return new DecodeOutcome(null, ImageResult.Failed(item.Path, "decode_error", ImageDecoder.OneLine(e.Message)).StampedWith(item.Stamp));
+            return new DecodeOutcome(null, ImageResult.Failed(item.Path, ImageErrorTypes.DecodeError, ImageDecoder.OneLine(e.Message)).StampedWith(item.Stamp));
         }
     }
 
-    /// <summary>The batch size of a run: the user's, else the one the model was probed or described with.</summary>
-    public static int BatchSizeOf(LoadedModel model, TagOptions options) =>
-        options.BatchSize > 0 ? options.BatchSize : model.BatchSize > 0 ? model.BatchSize : model.Spec.PreferredBatch;
-
-    /// <summary>One inference worker per backend (device), all taking batches from one channel; their records merge into one stream.</summary>
-    private static async Task InferAll(LoadedModel model, ChannelReader<Batch> reader, ChannelWriter<IReadOnlyList<ImageResult>> writer, CancellationToken ct)
+    /// <summary>One inference loop per session, all taking batches from one channel; their records merge into one stream.</summary>
+    private static async Task InferAll(LoadedModel model, Postprocess.IPostprocessor postprocessor, ChannelReader<Batch> reader, ChannelWriter<IReadOnlyList<ImageResult>> writer, CancellationToken ct)
     {
-        var workers = model.Backends.Select(backend => Task.Run(async () =>
+        var loops = model.Backends.Select(backend => Task.Run(async () =>
         {
-            var inference = new BatchInference(model, backend);
+            var inference = new BatchInference(model, postprocessor, backend);
             await foreach (var batch in reader.ReadAllAsync(ct))
             {
                 var records = new List<ImageResult>(batch.Images.Count + batch.Failed.Count);
@@ -129,7 +126,7 @@ public static class TaggingPipeline
         }, ct)).ToArray();
         try
         {
-            await Task.WhenAll(workers);
+            await Task.WhenAll(loops);
             writer.TryComplete();
         }
         catch (Exception e)

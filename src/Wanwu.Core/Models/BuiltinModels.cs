@@ -7,10 +7,10 @@ namespace Wanwu.Models;
 /// <param name="Name">What <c>--model</c> accepts.</param>
 /// <param name="Description">One line for <c>wanwu models</c>.</param>
 /// <param name="Install">Fetches and converts the model into the given (empty) folder.</param>
-public sealed record BuiltinModel(string Name, string Description, Action<string, TextWriter?> Install);
+internal sealed record BuiltinModel(string Name, string Description, Action<string, TextWriter?> Install);
 
 /// <summary>The registry of built-in models.</summary>
-public static class BuiltinModels
+internal static class BuiltinModels
 {
     public const string DefaultName = "coco-centernet";
 

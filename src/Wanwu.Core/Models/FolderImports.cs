@@ -4,7 +4,7 @@ namespace Wanwu.Models;
 /// Model folders in another framework's layout that wanwu converts to ONNX once and keeps in the model cache: the one
 /// place such formats are recognised, for <c>--model DIR</c> and <c>wanwu models import</c>.
 /// </summary>
-public static class FolderImports
+internal static class FolderImports
 {
     /// <summary>A foreign layout: its name, how to recognise it, how to convert it, and the files that identify a version.</summary>
     public sealed record Format(string Name, Func<string, bool> Matches, Action<string, string, TextWriter?> Convert, string[] KeyFiles);

@@ -5,7 +5,7 @@ namespace Wanwu.Models;
 /// English name), <c>to</c> (the name to report), optional <c>to_en</c>. Several classes mapped to one name merge:
 /// a classifier's probabilities add up, a detector keeps the best score. Classes the file does not name keep their name.
 /// </summary>
-public sealed class LabelMap
+internal sealed class LabelMap
 {
     private readonly Dictionary<string, ClassName> _map;
 

@@ -3,10 +3,10 @@ using System.Reflection;
 namespace Wanwu.Models;
 
 /// <summary>One class: its Chinese name (or the only name known) and its English name where there is one.</summary>
-public sealed record ClassName(string Zh, string? En);
+internal sealed record ClassName(string Zh, string? En);
 
 /// <summary>The class names of a model, indexed by output column.</summary>
-public sealed class LabelSet
+internal sealed class LabelSet
 {
     private readonly ClassName[] _names;
 
@@ -58,7 +58,7 @@ public sealed class LabelSet
 }
 
 /// <summary>English → Chinese class names that ship with wanwu, for label files that only have English.</summary>
-public static class ChineseNames
+internal static class ChineseNames
 {
     private static readonly Lazy<Dictionary<string, string>> Table = new(LoadAll);
 

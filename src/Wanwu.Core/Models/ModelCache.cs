@@ -1,7 +1,7 @@
 namespace Wanwu.Models;
 
 /// <summary>Where fetched and converted models live: <c>$WANWU_HOME</c>, else <c>~/.cache/wanwu</c>.</summary>
-public static class ModelCache
+internal static class ModelCache
 {
     public static string DefaultRoot =>
         Environment.GetEnvironmentVariable("WANWU_HOME") is { Length: > 0 } home
@@ -14,25 +14,8 @@ public static class ModelCache
     /// <paramref name="target"/> once it holds a model card, else fills it through <paramref name="install"/> in a
     /// staging folder renamed at the end, so an interrupted fetch or conversion never leaves half a model in the cache.
     /// </summary>
-    public static string Install(string target, Action<string> install)
-    {
-        if (File.Exists(Path.Combine(target, ModelCard.FileName))) return target;
-        var staging = target + ".partial-" + Environment.ProcessId;
-        if (Directory.Exists(staging)) Directory.Delete(staging, true);
-        Directory.CreateDirectory(staging);
-        try
-        {
-            install(staging);
-            if (Directory.Exists(target)) Directory.Delete(target, true);
-            Directory.Move(staging, target);
-        }
-        catch
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, true);
-            throw;
-        }
-        return target;
-    }
+    public static string Install(string target, Action<string> install) =>
+        File.Exists(Path.Combine(target, ModelCard.FileName)) ? target : IO.StagedFolder.Create(target, install);
 
     /// <summary>
     /// A cache key that changes when any of <paramref name="files"/> changes (place, size, time) or <paramref name="salt"/>

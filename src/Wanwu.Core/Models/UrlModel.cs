@@ -9,7 +9,7 @@ namespace Wanwu.Models;
 /// <c>.tar.gz</c> or <c>.tgz</c>. The download must match the SHA-256 given in the URL; it is cached by that hash and
 /// fetched only once.
 /// </summary>
-public static class UrlModel
+internal static class UrlModel
 {
     public static bool IsUrl(string model) =>
         model.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || model.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
@@ -26,41 +26,37 @@ public static class UrlModel
         var dir = ModelCache.ModelDir(cacheRoot, "url-" + expected[..16]);
         if (Directory.Exists(dir) && Directory.EnumerateFiles(dir, "*.onnx", SearchOption.TopDirectoryOnly).Any()) return dir;
 
-        var staging = dir + ".partial-" + Environment.ProcessId;
-        if (Directory.Exists(staging)) Directory.Delete(staging, true);
-        Directory.CreateDirectory(staging);
         try
         {
-            var name = Path.GetFileName(address.AbsolutePath);
-            if (name.Length == 0) name = "model.onnx";
-            var download = Path.Combine(staging, name);
-            log?.WriteLine($"downloading {address} …");
-            using (var client = http is null ? new HttpClient() : null)
-            using (var response = (http ?? client!).GetAsync(address, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult())
-            {
-                if (!response.IsSuccessStatusCode) throw new ModelLoadException($"Downloading {address} failed: HTTP {(int)response.StatusCode}.");
-                using var body = response.Content.ReadAsStream();
-                using var file = File.Create(download);
-                body.CopyTo(file);
-            }
-            string actual;
-            using (var stream = File.OpenRead(download)) actual = Convert.ToHexStringLower(SHA256.HashData(stream));
-            if (actual != expected) throw new ModelLoadException($"{address} has SHA-256 {actual}, not the {expected} the URL pins; refusing it.");
-            if (name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)) { ExtractZip(download, staging); File.Delete(download); }
-            else if (name.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase)) { ExtractTarGz(download, staging); File.Delete(download); }
-            else if (!name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) throw new ModelLoadException($"{address}: expected an .onnx file or a .zip/.tar.gz model folder.");
-            if (Directory.Exists(dir)) Directory.Delete(dir, true);
-            Directory.Move(staging, dir);
-            return dir;
+            return IO.StagedFolder.Create(dir, staging => Fetch(address, expected, staging, log, http));
         }
         catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException or TaskCanceledException)
         {
             throw new ModelLoadException($"Cannot fetch model {address}: {e.Message}", e);
         }
-        finally
+    }
+
+    /// <summary>Downloads, verifies and unpacks the model into <paramref name="staging"/>.</summary>
+    private static void Fetch(Uri address, string expected, string staging, TextWriter? log, HttpClient? http)
+    {
+        var name = Path.GetFileName(address.AbsolutePath);
+        if (name.Length == 0) name = "model.onnx";
+        var download = Path.Combine(staging, name);
+        log?.WriteLine($"downloading {address} …");
+        using (var client = http is null ? new HttpClient() : null)
+        using (var response = (http ?? client!).GetAsync(address, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult())
         {
-            if (Directory.Exists(staging)) Directory.Delete(staging, true);
+            if (!response.IsSuccessStatusCode) throw new ModelLoadException($"Downloading {address} failed: HTTP {(int)response.StatusCode}.");
+            using var body = response.Content.ReadAsStream();
+            using var file = File.Create(download);
+            body.CopyTo(file);
         }
+        string actual;
+        using (var stream = File.OpenRead(download)) actual = Convert.ToHexStringLower(SHA256.HashData(stream));
+        if (actual != expected) throw new ModelLoadException($"{address} has SHA-256 {actual}, not the {expected} the URL pins; refusing it.");
+        if (name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)) { ExtractZip(download, staging); File.Delete(download); }
+        else if (name.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase)) { ExtractTarGz(download, staging); File.Delete(download); }
+        else if (!name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) throw new ModelLoadException($"{address}: expected an .onnx file or a .zip/.tar.gz model folder.");
     }
 
     /// <summary>Files only, flattened into the model folder: no entry may write outside it.</summary>

@@ -8,16 +8,15 @@ namespace Wanwu.Postprocess;
 /// CenterNet: a per-class heatmap [H, W, C] whose 3×3 local maxima are object centres, and per cell the distances
 /// [left, top, right, bottom] in input pixels from the centre (cell × stride) to the box sides.
 /// </summary>
-public sealed class CenterNetDecoder(ModelSpec spec, DetectionSettings settings) : IPostprocessor
+internal sealed class CenterNetDecoder(CenterNetOutput head, LabelSet labels, DetectionSettings settings) : IPostprocessor
 {
     public ImageResult Process(DecodedImage image, IReadOnlyList<OutputTensor> outputs, int index)
     {
-        var o = spec.Output;
-        var heatTensor = outputs.FirstOrDefault(t => t.Name == o.Heatmap) ?? outputs[0];
-        var sizes = (outputs.FirstOrDefault(t => t.Name == o.Sizes) ?? outputs[1]).Row(index);
+        var heatTensor = outputs[head.Heatmap];
+        var sizes = outputs[head.Sizes].Row(index);
         var heat = heatTensor.Row(index);
         var (h, w, c) = (heatTensor.Shape[1], heatTensor.Shape[2], heatTensor.Shape[3]);
-        var stride = o.Stride ?? image.Width / w;
+        var stride = head.Stride ?? image.Width / w;
         var candidates = new List<Candidate>();
         for (var y = 0; y < h; y++)
         for (var x = 0; x < w; x++)
@@ -29,7 +28,7 @@ public sealed class CenterNetDecoder(ModelSpec spec, DetectionSettings settings)
             var (cx, cy) = (x * stride, y * stride);
             candidates.Add(new Candidate(k, v, cx - sizes[cell], cy - sizes[cell + 1], cx + sizes[cell + 2], cy + sizes[cell + 3]));
         }
-        return Detections.ToResult(image, Detections.Nms(candidates, settings.IouThreshold, settings.MaxDetections), spec.Labels, settings.TopK);
+        return Detections.ToResult(image, Detections.Nms(candidates, settings.IouThreshold, settings.MaxDetections), labels, settings.TopK);
     }
 
     /// <summary>Equal to the maximum of its 3×3 neighbourhood in the same class: the graph's own max-pool test.</summary>

@@ -5,14 +5,12 @@ using Wanwu.Models;
 namespace Wanwu.Postprocess;
 
 /// <summary>Class scores → top-k labels, applying softmax or sigmoid where the model outputs raw logits.</summary>
-public sealed class ClassifierHead(ModelSpec spec, int topK) : IPostprocessor
+internal sealed class ClassifierHead(ClassifierOutput head, LabelSet labels, int topK) : IPostprocessor
 {
-    private readonly string? _output = spec.Output.Scores;
-    private readonly string _kind = spec.Output.Kind?.ToLowerInvariant() ?? "auto";
 
     /// <summary>Classes that share a name after a label map, which then share one probability (their sum).</summary>
-    private readonly int[][]? _merged = spec.Labels.Count > 0 && Enumerable.Range(0, spec.Labels.Count).Select(i => spec.Labels[i].Zh).Distinct().Count() < spec.Labels.Count
-        ? Enumerable.Range(0, spec.Labels.Count).GroupBy(i => spec.Labels[i].Zh).Select(g => g.ToArray()).ToArray()
+    private readonly int[][]? _merged = labels.Count > 0 && Enumerable.Range(0, labels.Count).Select(i => labels[i].Zh).Distinct().Count() < labels.Count
+        ? Enumerable.Range(0, labels.Count).GroupBy(i => labels[i].Zh).Select(g => g.ToArray()).ToArray()
         : null;
 
     private List<LabelScore> Merge(float[] scores)
@@ -22,21 +20,20 @@ public sealed class ClassifierHead(ModelSpec spec, int topK) : IPostprocessor
         return TopK(sums, topK).Select(k =>
         {
             var best = groups[k].Where(i => i < scores.Length).MaxBy(i => scores[i]);
-            return new LabelScore(best, spec.Labels[best].Zh, spec.Labels[best].En, sums[k]);
+            return new LabelScore(best, labels[best].Zh, labels[best].En, sums[k]);
         }).ToList();
     }
 
     public ImageResult Process(DecodedImage image, IReadOnlyList<OutputTensor> outputs, int index)
     {
-        var tensor = outputs.FirstOrDefault(o => o.Name == _output) ?? outputs[0];
-        var scores = tensor.Row(index).ToArray();
-        var kind = _kind == "auto" ? (LooksLikeProbabilities(scores) ? "probabilities" : "logits") : _kind;
-        if (kind == "logits") Softmax(scores);
-        else if (kind == "sigmoid") for (var i = 0; i < scores.Length; i++) scores[i] = 1f / (1f + MathF.Exp(-scores[i]));
-        var labels = _merged is null
-            ? TopK(scores, topK).Select(i => new LabelScore(i, spec.Labels[i].Zh, spec.Labels[i].En, scores[i])).ToList()
+        var scores = outputs[head.Scores].Row(index).ToArray();
+        var kind = head.Scoring == ScoreKind.Auto ? (LooksLikeProbabilities(scores) ? ScoreKind.Probabilities : ScoreKind.Logits) : head.Scoring;
+        if (kind == ScoreKind.Logits) Softmax(scores);
+        else if (kind == ScoreKind.Sigmoid) for (var i = 0; i < scores.Length; i++) scores[i] = 1f / (1f + MathF.Exp(-scores[i]));
+        var best = _merged is null
+            ? TopK(scores, topK).Select(i => new LabelScore(i, labels[i].Zh, labels[i].En, scores[i])).ToList()
             : Merge(scores);
-        return new ImageResult(image.Item.Path, labels, null, null, image.OriginalWidth, image.OriginalHeight);
+        return new ImageResult(image.Item.Path, best, null, null, image.OriginalWidth, image.OriginalHeight);
     }
 
     /// <summary>

@@ -4,13 +4,13 @@ using Wanwu.Models;
 namespace Wanwu.Postprocess;
 
 /// <summary>A candidate box in model-input pixels, before suppression.</summary>
-public readonly record struct Candidate(int ClassId, float Score, float X1, float Y1, float X2, float Y2)
+internal readonly record struct Candidate(int ClassId, float Score, float X1, float Y1, float X2, float Y2)
 {
     public float Area => Math.Max(0, X2 - X1) * Math.Max(0, Y2 - Y1);
 }
 
 /// <summary>Per-class non-maximum suppression and the record a detector produces.</summary>
-public static class Detections
+internal static class Detections
 {
     public static float IoU(in Candidate a, in Candidate b)
     {

@@ -1,24 +1,30 @@
 using Wanwu.Models;
+using Wanwu.Models.ZeroShot;
 
 namespace Wanwu.Postprocess;
 
-/// <summary>The one place output kinds are mapped to their decoders.</summary>
-public static class PostprocessorFactory
+/// <summary>The one place a model's output head (the definition) is turned into its decoder (the executor).</summary>
+internal static class PostprocessorFactory
 {
-    public static IPostprocessor Create(ModelSpec spec, TagOptions options, TextWriter? log = null)
+    /// <param name="spec">The model, its output head and labels.</param>
+    /// <param name="options">The run's top-k and thresholds.</param>
+    /// <param name="tags">The vocabulary's text embeddings, for an image-text model.</param>
+    public static IPostprocessor Create(ModelSpec spec, PostprocessOptions options, TextEmbeddings? tags = null)
     {
-        var detect = new DetectionSettings(options.ScoreThreshold, options.IouThreshold, options.MaxDetections, options.TopK);
-        return spec.Output.Kind?.ToLowerInvariant() switch
+        DetectionSettings Detect(DetectorOutput head) => new(
+            options.ScoreThreshold ?? head.ScoreThreshold ?? PostprocessOptions.DefaultScoreThreshold, options.IouThreshold, options.MaxDetections, options.TopK);
+        return spec.Head switch
         {
-            "auto" or "probabilities" or "logits" or "sigmoid" or null => new ClassifierHead(spec, options.TopK),
-            "ssd-anchors" => new SsdAnchorDecoder(spec, detect),
-            "centernet" => new CenterNetDecoder(spec, detect),
-            "yolo" => new YoloDecoder(spec, detect),
-            "embedding" => ZeroShotHead.Create(spec, options, log),
-            var k => throw new ModelLoadException($"output kind '{k}' is not known (probabilities, logits, sigmoid, ssd-anchors, centernet, yolo, embedding)"),
+            ClassifierOutput head => new ClassifierHead(head, spec.Labels, options.TopK),
+            SsdOutput head => new SsdAnchorDecoder(head, spec.Labels, Detect(head)),
+            CenterNetOutput head => new CenterNetDecoder(head, spec.Labels, Detect(head)),
+            YoloOutput head => new YoloDecoder(head, spec.Labels, Detect(head)),
+            EmbeddingHead head => new ZeroShotHead(head, tags ?? throw new InvalidOperationException("an image-text model needs its vocabulary's embeddings"),
+                spec.ZeroShot!.LogitScale, new ClassifierHead(new ClassifierOutput(0, ScoreKind.Logits), spec.Labels, options.TopK)),
+            var head => throw new InvalidOperationException($"no decoder for {head.GetType().Name}"),
         };
     }
 }
 
 /// <summary>Thresholds shared by every detector decoder.</summary>
-public sealed record DetectionSettings(float ScoreThreshold, float IouThreshold, int MaxDetections, int TopK);
+internal sealed record DetectionSettings(float ScoreThreshold, float IouThreshold, int MaxDetections, int TopK);

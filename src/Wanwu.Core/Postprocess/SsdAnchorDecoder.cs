@@ -8,17 +8,16 @@ namespace Wanwu.Postprocess;
 /// SSD with explicit anchors: scores [A, C] (a background column), offsets [A, 4] and anchors [A, 4], all corners
 /// normalised to 0..1; each corner is the anchor's corner plus offset times the anchor's size.
 /// </summary>
-public sealed class SsdAnchorDecoder(ModelSpec spec, DetectionSettings settings) : IPostprocessor
+internal sealed class SsdAnchorDecoder(SsdOutput head, LabelSet labels, DetectionSettings settings) : IPostprocessor
 {
     public ImageResult Process(DecodedImage image, IReadOnlyList<OutputTensor> outputs, int index)
     {
-        var o = spec.Output;
-        var scores = Find(outputs, o.Scores, 0);
-        var boxes = Find(outputs, o.Boxes, 1).Row(index);
-        var anchors = Find(outputs, o.Anchors, 2).Row(index);
+        var scores = outputs[head.Scores];
+        var boxes = outputs[head.Boxes].Row(index);
+        var anchors = outputs[head.Anchors].Row(index);
         var classes = scores.Shape[^1];
         var s = scores.Row(index);
-        var background = o.BackgroundClass ?? -1;
+        var background = head.BackgroundClass ?? -1;
         var candidates = new List<Candidate>();
         for (var a = 0; a < s.Length / classes; a++)
         {
@@ -37,9 +36,6 @@ public sealed class SsdAnchorDecoder(ModelSpec spec, DetectionSettings settings)
                 (boxes[4 * a] * w + ax1) * image.Width, (boxes[4 * a + 1] * h + ay1) * image.Height,
                 (boxes[4 * a + 2] * w + ax2) * image.Width, (boxes[4 * a + 3] * h + ay2) * image.Height));
         }
-        return Detections.ToResult(image, Detections.Nms(candidates, settings.IouThreshold, settings.MaxDetections), spec.Labels, settings.TopK);
+        return Detections.ToResult(image, Detections.Nms(candidates, settings.IouThreshold, settings.MaxDetections), labels, settings.TopK);
     }
-
-    private static OutputTensor Find(IReadOnlyList<OutputTensor> outputs, string? name, int fallback) =>
-        outputs.FirstOrDefault(t => t.Name == name) ?? outputs[fallback];
 }

@@ -8,15 +8,15 @@ namespace Wanwu.Postprocess;
 /// YOLO-style boxes: per candidate a centre box (cx, cy, w, h), an optional objectness, then one score per class;
 /// candidates first ([A, 5+C], YOLOv5) or channels first ([4+C, A], YOLOv8). Score = objectness × class score.
 /// </summary>
-public sealed class YoloDecoder(ModelSpec spec, DetectionSettings settings) : IPostprocessor
+internal sealed class YoloDecoder(YoloOutput head, LabelSet labels, DetectionSettings settings) : IPostprocessor
 {
-    private readonly bool _channelsFirst = spec.Output.Layout?.ToLowerInvariant() == "channels-first";
-    private readonly bool _objectness = spec.Output.Objectness ?? spec.Output.Layout?.ToLowerInvariant() != "channels-first";
-    private readonly bool _normalized = spec.Output.Normalized ?? false;
+    private readonly bool _channelsFirst = head.Layout == YoloLayout.ChannelsFirst;
+    private readonly bool _objectness = head.Objectness ?? head.Layout != YoloLayout.ChannelsFirst;
+    private readonly bool _normalized = head.Normalized;
 
     public ImageResult Process(DecodedImage image, IReadOnlyList<OutputTensor> outputs, int index)
     {
-        var tensor = outputs.FirstOrDefault(t => t.Name == spec.Output.Scores) ?? outputs[0];
+        var tensor = outputs[head.Output];
         var row = tensor.Data;
         var offset = index * tensor.RowLength;
         var (a, c) = _channelsFirst ? (tensor.Shape[^1], tensor.Shape[^2]) : (tensor.Shape[^2], tensor.Shape[^1]);
@@ -38,6 +38,6 @@ public sealed class YoloDecoder(ModelSpec spec, DetectionSettings settings) : IP
             var (cx, cy, w, h) = (At(i, 0) * sx, At(i, 1) * sy, At(i, 2) * sx, At(i, 3) * sy);
             candidates.Add(new Candidate(best, bestScore, cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2));
         }
-        return Detections.ToResult(image, Detections.Nms(candidates, settings.IouThreshold, settings.MaxDetections), spec.Labels, settings.TopK);
+        return Detections.ToResult(image, Detections.Nms(candidates, settings.IouThreshold, settings.MaxDetections), labels, settings.TopK);
     }
 }

@@ -4,35 +4,49 @@ using System.Text;
 namespace Wanwu.Sinks;
 
 /// <summary>results.csv: one row per image with the top labels flattened, for spreadsheets.</summary>
-public sealed class CsvSink : IResultSink
+internal sealed class CsvSink : IResultSink
 {
-    public const string FileName = "results.csv";
-    private readonly FileStream _file;
+    private readonly OutputFolder _folder;
+    private readonly ResultJournal? _journal;
+    private FileStream _file;
 
-    /// <summary>Starts results.csv with the rows of <paramref name="existing"/> records (a resumed run), then appends.</summary>
-    public CsvSink(string outputDir, IEnumerable<ImageResult> existing)
+    /// <summary>Starts results.csv with the rows of the records already in the journal (a resumed run), then appends.</summary>
+    public CsvSink(OutputFolder folder, ResultJournal? journal = null)
     {
-        _file = SinkFiles.Create(Path.Combine(outputDir, FileName));
+        _folder = folder;
+        _journal = journal;
+        _file = Start(folder);
+    }
+
+    private static FileStream Start(OutputFolder folder)
+    {
+        var file = SinkFiles.Create(folder.Csv);
         // A BOM so that Excel opens Chinese text as UTF-8.
         var header = new StringBuilder().Append('\uFEFF').Append("path,top_label,top_label_en,top_score,labels,objects,error_type,error_message\n");
         try
         {
-            SinkFiles.Write(_file, Encoding.UTF8.GetBytes(header.ToString()));
-            foreach (var chunk in existing.Chunk(1024))
-                SinkFiles.Write(_file, Encoding.UTF8.GetBytes(Rows(chunk).ToString()));
+            SinkFiles.Write(file, Encoding.UTF8.GetBytes(header.ToString()));
+            foreach (var chunk in ResultJournal.ReadAll(folder).Chunk(1024))
+                SinkFiles.Write(file, Encoding.UTF8.GetBytes(Rows(chunk).ToString()));
+            return file;
         }
         catch
         {
             // The buffered bytes cannot be written either; closing must not hide the first error.
-            try { _file.Dispose(); } catch (IOException) { }
+            try { file.Dispose(); } catch (IOException) { }
             throw;
         }
     }
 
-    /// <summary>Rewrites results.csv from the journal, after it was compacted.</summary>
-    public static void Rebuild(string outputDir)
+    /// <summary>After the journal was compacted, results.csv is written again from it so both hold the same records.</summary>
+    public async ValueTask FinishAsync()
     {
-        SinkFiles.CloseAsync(new CsvSink(outputDir, ResultJournal.ReadAll(outputDir))._file).AsTask().GetAwaiter().GetResult();
+        await SinkFiles.CloseAsync(_file);
+        if (_journal is { Superseded: true })
+        {
+            _file = Start(_folder);
+            await SinkFiles.CloseAsync(_file);
+        }
     }
 
     public ValueTask WriteAsync(IReadOnlyList<ImageResult> results, CancellationToken ct) =>

@@ -4,15 +4,9 @@ using System.Text.Json;
 namespace Wanwu.Sinks;
 
 /// <summary>results.jsonl: one line per image, appended and flushed to disk after every batch (see <see cref="ResultJournal"/>).</summary>
-public sealed class JsonlSink : IResultSink
+internal sealed class JsonlSink(OutputFolder folder, ResultJournal? journal = null) : IResultSink
 {
-    public const string FileName = "results.jsonl";
-    private readonly FileStream _file;
-
-    public JsonlSink(string outputDir)
-    {
-        _file = SinkFiles.Create(Path.Combine(outputDir, FileName), append: true);
-    }
+    private readonly FileStream _file = SinkFiles.Create(folder.Results, append: true);
 
     public async ValueTask WriteAsync(IReadOnlyList<ImageResult> results, CancellationToken ct)
     {
@@ -23,6 +17,13 @@ public sealed class JsonlSink : IResultSink
             buffer.Write("\n"u8);
         }
         await SinkFiles.WriteAsync(_file, buffer.WrittenMemory, ct);
+    }
+
+    /// <summary>A changed file tagged again left its old line behind: it goes, so every image keeps exactly one record.</summary>
+    public async ValueTask FinishAsync()
+    {
+        await SinkFiles.CloseAsync(_file);
+        if (journal is { Superseded: true }) journal.Compact();
     }
 
     public ValueTask DisposeAsync() => SinkFiles.CloseAsync(_file);

@@ -1,17 +1,14 @@
 namespace Wanwu.Sinks;
 
 /// <summary>One JSON file per image under <c>json/</c>, mirroring the input's relative path: what the old per-image scripts wrote.</summary>
-public sealed class PerImageJsonSink(string outputDir) : IResultSink
+internal sealed class PerImageJsonSink(OutputFolder folder) : IResultSink
 {
-    public const string FolderName = "json";
-    private readonly string _root = Path.Combine(outputDir, FolderName);
-
     /// <summary>Where the record of the image at <paramref name="path"/> goes; stays inside json/ whatever the path holds.</summary>
     public string PathFor(string path)
     {
         var rel = path.Replace('\\', '/').TrimStart('/');
         var parts = rel.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(p => p is ".." or "." ? "_" : p.Replace(':', '_'));
-        return Path.Combine(_root, Path.Combine([.. parts])) + ".json";
+        return Path.Combine(folder.Json, Path.Combine([.. parts])) + ".json";
     }
 
     public ValueTask WriteAsync(IReadOnlyList<ImageResult> results, CancellationToken ct)
@@ -20,7 +17,7 @@ public sealed class PerImageJsonSink(string outputDir) : IResultSink
         {
             var file = PathFor(r.Path);
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            SinkFiles.WriteAtomic(file, ResultJson.ToUtf8(r, indented: true));
+            OutputFolder.WriteAtomic(file, ResultJson.ToUtf8(r, indented: true));
         }
         return ValueTask.CompletedTask;
     }

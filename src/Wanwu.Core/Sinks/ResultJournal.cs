@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Wanwu.IO;
 using Wanwu.Sources;
 
 namespace Wanwu.Sinks;
@@ -6,14 +7,20 @@ namespace Wanwu.Sinks;
 /// <summary>
 /// results.jsonl read as an append-only journal, which is what makes runs resumable. A line counts only once it is whole
 /// (ends with a newline and parses); at the start of a run a torn last line (kill -9, power loss) is cut off, and when an
-/// image has more than one line (a changed file tagged again, a corrupt line) the file is rewritten through a temporary
-/// file and a rename, keeping the last whole line of each path.
+/// image has more than one line (a changed file tagged again, a corrupt line) the file is rewritten atomically, keeping
+/// the last whole line of each path.
 /// </summary>
-public sealed class ResultJournal
+internal sealed class ResultJournal
 {
+    private readonly OutputFolder _folder;
     private readonly Dictionary<string, FileStamp> _done;
+    private long _skipped;
 
-    private ResultJournal(Dictionary<string, FileStamp> done) => _done = done;
+    private ResultJournal(OutputFolder folder, Dictionary<string, FileStamp> done)
+    {
+        _folder = folder;
+        _done = done;
+    }
 
     /// <summary>Images with a record, and the size and time their file had when tagged.</summary>
     public IReadOnlyDictionary<string, FileStamp> Done => _done;
@@ -24,14 +31,29 @@ public sealed class ResultJournal
     /// <summary>Lines that were dropped while opening: a torn tail, corrupt lines, superseded duplicates.</summary>
     public int Repaired { get; private set; }
 
-    public static string PathIn(string outputDir) => Path.Combine(outputDir, JsonlSink.FileName);
+    /// <summary>Inputs <see cref="Pending"/> passed over because they are done.</summary>
+    public long Skipped => Interlocked.Read(ref _skipped);
 
-    /// <summary>Reads and, where needed, repairs the journal in <paramref name="outputDir"/>.</summary>
-    public static ResultJournal Open(string outputDir)
+    /// <summary>Whether an image with a record was handed out again (its file changed): its old line must go at the end.</summary>
+    public bool Superseded { get; private set; }
+
+    /// <summary>The inputs that still need a record: the resume filter.</summary>
+    public IEnumerable<InputItem> Pending(IEnumerable<InputItem> items)
     {
-        var path = PathIn(outputDir);
+        foreach (var item in items)
+        {
+            if (IsDone(item)) { Interlocked.Increment(ref _skipped); continue; }
+            if (_done.ContainsKey(item.Path)) Superseded = true;
+            yield return item;
+        }
+    }
+
+    /// <summary>Reads and, where needed, repairs the journal of <paramref name="folder"/>.</summary>
+    public static ResultJournal Open(OutputFolder folder)
+    {
+        var path = folder.Results;
         var done = new Dictionary<string, FileStamp>(StringComparer.Ordinal);
-        if (!File.Exists(path)) return new ResultJournal(done);
+        if (!File.Exists(path)) return new ResultJournal(folder, done);
         var lines = 0;
         var bad = 0;
         long goodEnd = 0;
@@ -43,9 +65,9 @@ public sealed class ResultJournal
             {
                 if (!complete) { torn = true; break; }
                 lines++;
-                if (TryParse(line, out var recordPath, out var stamp))
+                if (ResultJson.TryRead(line) is { } record)
                 {
-                    done[recordPath] = stamp;
+                    done[record.Path] = new FileStamp(record.FileSize ?? -1, record.FileMtimeMs ?? 0);
                     goodEnd = end;
                 }
                 else bad++;
@@ -55,91 +77,50 @@ public sealed class ResultJournal
         {
             throw new OutputException($"Cannot read '{path}' to resume: {e.Message}", e);
         }
-        var journal = new ResultJournal(done) { Repaired = bad + (torn ? 1 : 0) + (lines - bad - done.Count) };
-        if (bad > 0 || lines - bad > done.Count) Compact(outputDir);
+        var journal = new ResultJournal(folder, done) { Repaired = bad + (torn ? 1 : 0) + (lines - bad - done.Count) };
+        if (bad > 0 || lines - bad > done.Count) journal.Compact();
         else if (torn) Truncate(path, goodEnd);
         return journal;
     }
 
     /// <summary>Rewrites the journal keeping the last whole, parseable line of each path, atomically.</summary>
-    public static void Compact(string outputDir)
+    public void Compact()
     {
-        var path = PathIn(outputDir);
+        var path = _folder.Results;
         var last = new Dictionary<string, int>(StringComparer.Ordinal);
         var index = 0;
         using (var stream = File.OpenRead(path))
             foreach (var (line, _, complete) in Lines(stream))
             {
-                if (complete && TryParse(line, out var p, out _)) last[p] = index;
+                if (complete && ResultJson.TryRead(line) is { } r) last[r.Path] = index;
                 index++;
             }
-        var tmp = path + ".tmp";
-        try
+        AtomicFile.Write(path, output =>
         {
-            using (var input = File.OpenRead(path))
-            using (var output = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+            using var input = File.OpenRead(path);
+            index = 0;
+            foreach (var (line, _, complete) in Lines(input))
             {
-                index = 0;
-                foreach (var (line, _, complete) in Lines(input))
+                if (complete && ResultJson.TryRead(line) is { } r && last[r.Path] == index)
                 {
-                    if (complete && TryParse(line, out var p, out _) && last[p] == index)
-                    {
-                        output.Write(line);
-                        output.WriteByte((byte)'\n');
-                    }
-                    index++;
+                    output.Write(line);
+                    output.WriteByte((byte)'\n');
                 }
-                output.Flush(flushToDisk: true);
+                index++;
             }
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new OutputException($"Cannot rewrite '{path}': {e.Message}", e);
-        }
+        });
     }
 
-    /// <summary>Every whole record of the journal, streamed.</summary>
-    public static IEnumerable<ImageResult> ReadAll(string outputDir)
+    /// <summary>Every whole record of the journal of <paramref name="folder"/>, streamed.</summary>
+    public static IEnumerable<ImageResult> ReadAll(OutputFolder folder)
     {
-        var path = PathIn(outputDir);
+        var path = folder.Results;
         if (!File.Exists(path)) yield break;
         using var stream = File.OpenRead(path);
         foreach (var (line, _, complete) in Lines(stream))
         {
             if (!complete) yield break;
-            ImageResult? record = null;
-            try
-            {
-                using var doc = JsonDocument.Parse(line);
-                record = ResultJson.Read(doc.RootElement);
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-            }
-            if (record is not null) yield return record;
-        }
-    }
-
-    private static bool TryParse(byte[] line, out string path, out FileStamp stamp)
-    {
-        path = "";
-        stamp = new FileStamp(-1, 0);
-        try
-        {
-            using var doc = JsonDocument.Parse(line);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("path", out var p) || p.ValueKind != JsonValueKind.String)
-                return false;
-            path = p.GetString()!;
-            var size = root.TryGetProperty("file_size", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetInt64() : -1;
-            var mtime = root.TryGetProperty("file_mtime_ms", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetInt64() : 0;
-            stamp = new FileStamp(size, mtime);
-            return true;
-        }
-        catch (JsonException)
-        {
-            return false;
+            if (ResultJson.TryRead(line) is { } record) yield return record;
         }
     }
 
@@ -173,14 +154,5 @@ public sealed class ResultJournal
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Write);
         stream.SetLength(length);
         stream.Flush(flushToDisk: true);
-    }
-
-    /// <summary>Removes a previous run's outputs, for <c>--overwrite</c>.</summary>
-    public static void Clear(string outputDir)
-    {
-        foreach (var file in new[] { JsonlSink.FileName, CsvSink.FileName, Engine.RunSummary.FileName })
-            File.Delete(Path.Combine(outputDir, file));
-        var json = Path.Combine(outputDir, PerImageJsonSink.FolderName);
-        if (Directory.Exists(json)) Directory.Delete(json, true);
     }
 }

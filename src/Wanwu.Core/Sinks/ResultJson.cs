@@ -3,9 +3,15 @@ using System.Text.Json;
 
 namespace Wanwu.Sinks;
 
-/// <summary>Writes the results.jsonl record: the contract documented in docs/output.md.</summary>
-public static class ResultJson
+/// <summary>The JSON mapping of the record (results.jsonl lines, per-image files): the contract in the README's Output section.</summary>
+internal static class ResultJson
 {
+    /// <summary>
+    /// Format of the record, written as <c>"v"</c> in every record. History: 1 = the first format (records without
+    /// <c>"v"</c> are format 1).
+    /// </summary>
+    public const int Version = 1;
+
     /// <summary>Chinese stays readable in the files; only what JSON requires is escaped.</summary>
     public static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -53,6 +59,7 @@ public static class ResultJson
             w.WriteString("message", r.Error.Message);
             w.WriteEndObject();
         }
+        w.WriteNumber("v", Version);
         w.WriteEndObject();
     }
 
@@ -65,9 +72,26 @@ public static class ResultJson
 
     private static double Round(float score) => Math.Round(score, 5);
 
-    /// <summary>Reads a record back (used by tests, resume and reports).</summary>
+    /// <summary>The record of one journal line, or null for a line that is not one (torn, corrupt).</summary>
+    public static ImageResult? TryRead(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            using var doc = JsonDocument.ParseValue(ref reader);
+            return doc.RootElement.ValueKind == JsonValueKind.Object ? Read(doc.RootElement) : null;
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads a record back (used by resume, exports and reports); a record of a newer format is refused.</summary>
     public static ImageResult Read(JsonElement e)
     {
+        if (e.TryGetProperty("v", out var v) && v.GetInt32() > Version)
+            throw new OutputException($"a record is of format {v.GetInt32()}, newer than this wanwu reads ({Version}): update wanwu");
         static LabelScore Label(JsonElement x) => new(x.GetProperty("id").GetInt32(), x.GetProperty("label").GetString()!,
             x.TryGetProperty("label_en", out var en) && en.ValueKind == JsonValueKind.String ? en.GetString() : null, x.GetProperty("score").GetSingle());
         var labels = e.GetProperty("labels").EnumerateArray().Select(Label).ToList();

@@ -1,15 +1,24 @@
 namespace Wanwu.Sinks;
 
 /// <summary>The one place output formats are mapped to sinks.</summary>
-public static class SinkFactory
+internal static class SinkFactory
 {
-    /// <summary>Opens the sinks of a run; derived files (CSV) restart from the records already in the journal.</summary>
-    public static List<IResultSink> Create(TagOptions options)
+    /// <summary>Opens the sinks of a run, the journal first (the others derive from it when they finish).</summary>
+    public static List<IResultSink> Create(OutputOptions options, OutputFolder folder, ResultJournal journal)
     {
-        var sinks = new List<IResultSink> { new JsonlSink(options.OutputDir) };
-        if (options.Formats.Contains(OutputFormat.Csv)) sinks.Add(new CsvSink(options.OutputDir, ResultJournal.ReadAll(options.OutputDir)));
-        if (options.PerImageJson || options.Formats.Contains(OutputFormat.Json)) sinks.Add(new PerImageJsonSink(options.OutputDir));
-        return sinks;
+        var sinks = new List<IResultSink> { new JsonlSink(folder, journal) };
+        try
+        {
+            if (options.Formats.Contains(OutputFormat.Csv)) sinks.Add(new CsvSink(folder, journal));
+            if (options.PerImageJson || options.Formats.Contains(OutputFormat.Json)) sinks.Add(new PerImageJsonSink(folder));
+            if (options.Formats.Contains(OutputFormat.Parquet)) sinks.Add(new ParquetSink(folder));
+            return sinks;
+        }
+        catch
+        {
+            foreach (var sink in sinks) sink.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
     }
 
     /// <summary>Parses <c>--format jsonl,json,csv,parquet</c> (json: one file per image).</summary>

@@ -1,7 +1,7 @@
 namespace Wanwu.Sinks;
 
 /// <summary>File handling shared by sinks: creation and writes that turn I/O failures into <see cref="OutputException"/>.</summary>
-public static class SinkFiles
+internal static class SinkFiles
 {
     public static FileStream Create(string path, bool append = false)
     {
@@ -51,21 +51,6 @@ public static class SinkFiles
         catch (IOException e)
         {
             throw new OutputException($"Cannot write '{file.Name}': {e.Message}", e);
-        }
-    }
-
-    /// <summary>Writes a whole file through a temporary name and a rename, so readers never see half of it.</summary>
-    public static void WriteAtomic(string path, ReadOnlySpan<byte> data)
-    {
-        var tmp = path + ".tmp";
-        try
-        {
-            File.WriteAllBytes(tmp, data.ToArray());
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new OutputException($"Cannot write '{path}': {e.Message}", e);
         }
     }
 }

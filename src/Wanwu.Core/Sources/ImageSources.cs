@@ -1,7 +1,7 @@
 namespace Wanwu.Sources;
 
 /// <summary>Turns the user's inputs (folders, image files, list files) into a stable, lazy stream of images.</summary>
-public static class ImageSources
+internal static class ImageSources
 {
     /// <summary>Extensions treated as images, matched case-insensitively.</summary>
     public static readonly IReadOnlySet<string> ImageExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)

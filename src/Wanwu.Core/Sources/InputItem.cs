@@ -4,13 +4,13 @@ namespace Wanwu.Sources;
 /// <param name="Path">Relative to the input root it was found under, or as given.</param>
 /// <param name="FullPath">Absolute path on disk.</param>
 /// <param name="Stamp">Size and modification time, so a resumed run can tell a changed file from a tagged one.</param>
-public sealed record InputItem(string Path, string FullPath, FileStamp Stamp)
+internal sealed record InputItem(string Path, string FullPath, FileStamp Stamp)
 {
     public InputItem(string path, string fullPath) : this(path, fullPath, FileStamp.Of(fullPath)) { }
 }
 
 /// <summary>A file's size in bytes and last write time in Unix milliseconds; size -1 for a file that cannot be read.</summary>
-public readonly record struct FileStamp(long Size, long MtimeMs)
+internal readonly record struct FileStamp(long Size, long MtimeMs)
 {
     public static FileStamp Of(string path)
     {

@@ -9,7 +9,7 @@ namespace Wanwu.Models.ModelScope;
 /// label file, and a card with the preprocessing of modelscope's general-recognition pipeline (shorter side to 256,
 /// centre crop 224, ImageNet mean and std on 0..1 pixels; logits, so wanwu's scores are softmax probabilities).
 /// </summary>
-public static class ModelScopeImport
+internal static class ModelScopeImport
 {
     public const string Checkpoint = "pytorch_model.pt";
     public const string LabelFile = "meta_info.txt";

@@ -12,7 +12,7 @@ namespace Wanwu.Models.ModelScope;
 /// pool after the split-attention convolution (<c>avd</c>, not <c>avd_first</c>), cardinality 1. Block counts, widths,
 /// radix and class count are read from the weights, so ResNeSt-50/101/200 checkpoints of that layout all convert.
 /// </summary>
-public sealed partial class ResNeStToOnnx
+internal sealed partial class ResNeStToOnnx
 {
     public const string InputName = "input";
     public const string OutputName = "logits";

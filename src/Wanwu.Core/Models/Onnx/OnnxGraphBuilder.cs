@@ -3,7 +3,7 @@ using Google.Protobuf;
 namespace Wanwu.Models.Onnx;
 
 /// <summary>Builds an ONNX graph node by node: the small vocabulary importers need, nothing more.</summary>
-public sealed class OnnxGraphBuilder
+internal sealed class OnnxGraphBuilder
 {
     /// <summary>Default-domain opset the builder targets.</summary>
     public const int Opset = 18;

@@ -4,26 +4,26 @@ using System.Text;
 namespace Wanwu.Models.PyTorch;
 
 /// <summary>A reference to a Python callable or class, as pickle names it; only allow-listed ones are ever accepted.</summary>
-public sealed record PickleGlobal(string Module, string Name)
+internal sealed record PickleGlobal(string Module, string Name)
 {
     public override string ToString() => $"{Module}.{Name}";
 }
 
 /// <summary>A pickled dict (OrderedDict included), keeping insertion order.</summary>
-public sealed class PickleDict : List<KeyValuePair<object, object?>>;
+internal sealed class PickleDict : List<KeyValuePair<object, object?>>;
 
 /// <summary>Where a tensor's bytes live in a checkpoint: <c>data/KEY</c> of the archive, with its element type.</summary>
-public sealed record TorchStorage(string Key, string Dtype, long Count);
+internal sealed record TorchStorage(string Key, string Dtype, long Count);
 
 /// <summary>A tensor as pickled: a view (offset, shape, stride) on a storage.</summary>
-public sealed record TorchTensorRef(TorchStorage Storage, long Offset, long[] Shape, long[] Stride);
+internal sealed record TorchTensorRef(TorchStorage Storage, long Offset, long[] Shape, long[] Stride);
 
 /// <summary>
 /// A pickle reader that executes nothing: it understands the opcodes of plain data (numbers, strings, bytes, lists, tuples,
 /// dicts) plus the few PyTorch globals that rebuild tensors, and refuses every other global before it could be called.
 /// A PyTorch checkpoint is a pickle; loading it with Python's pickle runs whatever code it names.
 /// </summary>
-public static class SafePickle
+internal static class SafePickle
 {
     private static readonly Dictionary<string, string> StorageTypes = new()
     {

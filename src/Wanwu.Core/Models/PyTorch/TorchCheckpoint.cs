@@ -4,13 +4,13 @@ using System.Runtime.InteropServices;
 namespace Wanwu.Models.PyTorch;
 
 /// <summary>A tensor read from a checkpoint, as float32 (de-quantised from its stored type).</summary>
-public sealed record TorchTensor(long[] Shape, float[] Data);
+internal sealed record TorchTensor(long[] Shape, float[] Data);
 
 /// <summary>
 /// Reads a PyTorch checkpoint (the zip format of <c>torch.save</c> since 1.6) without Python and without running its pickle:
 /// every tensor found in the state dict, by its dotted name.
 /// </summary>
-public static class TorchCheckpoint
+internal static class TorchCheckpoint
 {
     public static Dictionary<string, TorchTensor> Load(string path)
     {

@@ -7,7 +7,7 @@ namespace Wanwu.Models.TfJs;
 /// a wanwu model folder with the same importer as the built-in model. Outputs are the model's signature outputs, or
 /// else the nodes nothing consumes, under their TF names; the folder's <c>wanwu.json</c> and label files come along.
 /// </summary>
-public static class TfjsFolderImport
+internal static class TfjsFolderImport
 {
     public const string ModelJson = "model.json";
 

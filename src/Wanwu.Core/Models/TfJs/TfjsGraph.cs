@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Wanwu.Models.TfJs;
 
 /// <summary>One node of a TF.js graph model (a TensorFlow GraphDef in JSON).</summary>
-public sealed record TfNode(string Name, string Op, IReadOnlyList<string> Inputs, JsonElement Attr)
+internal sealed record TfNode(string Name, string Op, IReadOnlyList<string> Inputs, JsonElement Attr)
 {
     public bool Has(string key) => Attr.ValueKind == JsonValueKind.Object && Attr.TryGetProperty(key, out _);
 
@@ -24,13 +24,13 @@ public sealed record TfNode(string Name, string Op, IReadOnlyList<string> Inputs
 }
 
 /// <summary>A constant of the graph, decoded from the weight files (de-quantised to float where it was quantised).</summary>
-public sealed record TfWeight(string Name, int[] Shape, float[]? Floats, int[]? Ints)
+internal sealed record TfWeight(string Name, int[] Shape, float[]? Floats, int[]? Ints)
 {
     public int Count => Shape.Aggregate(1, (a, b) => a * b);
 }
 
 /// <summary>A TF.js graph model: <c>model.json</c> (topology and weight manifest) with its <c>.bin</c> shards.</summary>
-public sealed class TfjsGraph
+internal sealed class TfjsGraph
 {
     public required IReadOnlyDictionary<string, TfNode> Nodes { get; init; }
     public required IReadOnlyDictionary<string, TfWeight> Weights { get; init; }

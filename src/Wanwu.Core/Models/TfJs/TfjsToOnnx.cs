@@ -10,7 +10,7 @@ namespace Wanwu.Models.TfJs;
 /// Activations are carried in NCHW inside the graph, with one transpose at the input and one per output, so convolutions run
 /// in ONNX Runtime's native layout; the batch dimension becomes dynamic.
 /// </summary>
-public sealed class TfjsToOnnx
+internal sealed class TfjsToOnnx
 {
     /// <summary>TF ops this importer translates.</summary>
     public static readonly IReadOnlySet<string> SupportedOps = new HashSet<string>

@@ -8,7 +8,7 @@ namespace Wanwu.Models.ZeroShot;
 /// Unit-length embeddings of the prompts (<c>一张猫的照片</c>, …) from the model's text encoder, computed once and kept in
 /// the model cache under a key of encoder, vocabulary and prompts, so reruns and resumed runs skip the text side.
 /// </summary>
-public sealed record TextEmbeddings(int Count, int Dim, float[] Data)
+internal sealed record TextEmbeddings(int Count, int Dim, float[] Data)
 {
     public ReadOnlySpan<float> Row(int i) => Data.AsSpan(i * Dim, Dim);
 
@@ -30,7 +30,7 @@ public sealed record TextEmbeddings(int Count, int Dim, float[] Data)
         BitConverter.TryWriteBytes(bytes.AsSpan(0), computed.Count);
         BitConverter.TryWriteBytes(bytes.AsSpan(4), computed.Dim);
         System.Runtime.InteropServices.MemoryMarshal.AsBytes(computed.Data.AsSpan()).CopyTo(bytes.AsSpan(8));
-        Sinks.SinkFiles.WriteAtomic(cache, bytes);
+        IO.AtomicFile.Write(cache, bytes);
         log?.WriteLine($"text embeddings of {prompts.Count} tags computed once ({computed.Dim} dimensions)");
         return computed;
     }

@@ -4,7 +4,7 @@ namespace Wanwu.Models.ZeroShot;
 /// The user's tags for an image-text model: one a line (<c>#</c> starts a comment), optionally <c>tag&lt;TAB&gt;english</c>;
 /// blank lines and repeats are dropped. They become the run's classes.
 /// </summary>
-public static class ZeroShotVocabulary
+internal static class ZeroShotVocabulary
 {
     public static IReadOnlyList<ClassName> Read(string path)
     {
@@ -23,7 +23,7 @@ public static class ZeroShotVocabulary
     }
 
     /// <summary>The model's description for this run: the vocabulary as its classes, the prompt template chosen.</summary>
-    public static ModelSpec Apply(ModelSpec spec, TagOptions options)
+    public static ModelSpec Apply(ModelSpec spec, ModelOptions options)
     {
         if (options.Vocabulary is null)
             throw new ModelLoadException($"'{spec.Name}' is an image-text model: give your tags with --vocabulary FILE (one a line).");
@@ -34,7 +34,6 @@ public static class ZeroShotVocabulary
         return spec with
         {
             Labels = new LabelSet(tags),
-            Output = spec.Output with { Kind = "embedding" },
             ZeroShot = spec.ZeroShot! with { Template = template, Tags = tags.Select(t => t.Zh).ToList() },
         };
     }

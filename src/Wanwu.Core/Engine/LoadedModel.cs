@@ -1,0 +1,33 @@
+using Wanwu.Backends;
+using Wanwu.Models;
+using Wanwu.Models.ZeroShot;
+using Wanwu.Postprocess;
+
+namespace Wanwu.Engine;
+
+/// <summary>A model ready for runs: its description, one open session per planned device, and the batch size to use.</summary>
+internal sealed class LoadedModel(ModelSpec spec, IReadOnlyList<IInferenceBackend> backends, string path, int batchSize = 0, TextEmbeddings? tags = null) : IDisposable
+{
+    public ModelSpec Spec { get; } = spec;
+
+    /// <summary>One session per device; the pipeline feeds them batches in parallel and merges their records.</summary>
+    public IReadOnlyList<IInferenceBackend> Backends { get; } = backends;
+
+    public IInferenceBackend Backend => Backends[0];
+
+    /// <summary>The ONNX file that was loaded.</summary>
+    public string Path { get; } = path;
+
+    /// <summary>Images per batch: the user's, what probing found fastest, or the card's preferred size.</summary>
+    public int BatchSize { get; } = batchSize > 0 ? batchSize : spec.PreferredBatch;
+
+    public string ExecutionProvider => string.Join(",", Backends.Select(b => b.ExecutionProvider).Distinct());
+
+    /// <summary>The decoder of this model's outputs for one run's settings.</summary>
+    public IPostprocessor CreatePostprocessor(PostprocessOptions options) => PostprocessorFactory.Create(Spec, options, tags);
+
+    public void Dispose()
+    {
+        foreach (var b in Backends) b.Dispose();
+    }
+}

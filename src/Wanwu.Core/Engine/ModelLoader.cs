@@ -1,0 +1,42 @@
+using Wanwu.Backends;
+using Wanwu.Models;
+using Wanwu.Models.ZeroShot;
+
+namespace Wanwu.Engine;
+
+/// <summary>Locates, describes and opens a model: the model options in, a <see cref="LoadedModel"/> out.</summary>
+internal static class ModelLoader
+{
+    /// <summary>Locates a model and says what it is, without keeping a session: the ONNX file and its description.</summary>
+    public static (string OnnxPath, ModelSpec Spec) Describe(string model, string? cacheRoot = null, TextWriter? log = null)
+    {
+        var (onnx, dir) = ModelLocator.Locate(model, cacheRoot, log);
+        using var probe = OnnxBackend.OpenSession(onnx, 1);
+        return (onnx, ModelDescriber.Describe(probe, dir, Path.GetFileNameWithoutExtension(onnx)));
+    }
+
+    /// <summary>Locates, describes and opens the model for a run.</summary>
+    public static LoadedModel Load(ModelOptions options, TextWriter? log = null)
+    {
+        var (onnx, spec) = Describe(options.Model, options.CacheDir, log);
+        TextEmbeddings? tags = null;
+        if (spec.ZeroShot is not null)
+        {
+            spec = ZeroShotVocabulary.Apply(spec, options);
+            var card = spec.ZeroShot!;
+            var prompts = card.Tags.Select(t => card.Template.Replace("{}", t, StringComparison.Ordinal)).ToList();
+            tags = TextEmbeddings.For(spec.Dir, card, prompts, options.CacheDir, log);
+        }
+        if (options.LabelMapFile is { } mapFile) spec = spec with { Labels = LabelMap.Load(mapFile).Apply(spec.Labels) };
+        var devices = options.Devices.Select(DeviceSpec.Parse).Select(d =>
+        {
+            var (device, note) = ExecutionProviders.Resolve(d);
+            if (note is not null) log?.WriteLine($"wanwu: {note}");
+            return device;
+        }).ToList();
+        var plan = SessionPlan.For(devices, new FileInfo(onnx).Length, options.InferenceThreads);
+        var backends = SessionPlan.Open(plan, (device, threads) => new OnnxBackend(onnx, spec, threads, device));
+        var batch = options.BatchSize > 0 ? options.BatchSize : spec.FixedBatch ?? BatchProbe.Fastest(backends[0], spec, log);
+        return new LoadedModel(spec, backends, onnx, batch, tags);
+    }
+}

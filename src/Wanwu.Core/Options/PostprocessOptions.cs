@@ -1,0 +1,20 @@
+namespace Wanwu;
+
+/// <summary>How a model's outputs become labels and objects.</summary>
+public sealed record PostprocessOptions
+{
+    /// <summary>The score threshold of a detector whose card states none.</summary>
+    internal const float DefaultScoreThreshold = 0.3f;
+
+    /// <summary>Labels kept per image, best first.</summary>
+    public int TopK { get; init; } = 5;
+
+    /// <summary>Detections below this score are dropped; null takes the model card's, else 0.3.</summary>
+    public float? ScoreThreshold { get; init; }
+
+    /// <summary>Overlap above which a weaker box of the same class is suppressed.</summary>
+    public float IouThreshold { get; init; } = 0.45f;
+
+    /// <summary>Most objects kept per image.</summary>
+    public int MaxDetections { get; init; } = 100;
+}

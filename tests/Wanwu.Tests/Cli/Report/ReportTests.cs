@@ -1,0 +1,125 @@
+using System.Text;
+using Microsoft.Playwright;
+using Wanwu.Engine;
+using Wanwu.Cli.Report;
+using Wanwu.Sinks;
+
+namespace Wanwu.Tests;
+
+/// <summary>The review gallery, driven end to end in a real headless Chromium (Debian's package) through Playwright.</summary>
+public class ReportTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    private static async Task<(IPlaywright, IBrowser)> Browser()
+    {
+        Assert.SkipUnless(File.Exists(Chromium), "Debian's chromium is not installed (apt-get install chromium)");
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        return (playwright, browser);
+    }
+
+    [Fact]
+    public async Task The_gallery_filters_searches_sorts_draws_boxes_and_lists_failures()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["in"]);
+        foreach (var p in TestPaths.SomePhotos(100)) File.Copy(p, dir["in/" + Path.GetFileName(p)]);
+        File.WriteAllText(dir["in/broken.jpg"], "<html>not a photo</html>");
+        await TaggingEngine.RunAsync(ModelTestKit.Run([dir["in"]], dir["out"], new ModelOptions { Model = TestPaths.SsdCoco }), ct: TestContext.Current.CancellationToken);
+        var r = CliProcess.Run("report", dir["out"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(100, Directory.GetFiles(dir["out/thumbs"]).Length);
+
+        var (playwright, browser) = await Browser();
+        using (playwright)
+        await using (browser)
+        {
+            var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+            await page.GotoAsync(new Uri(dir["out/report.html"]).AbsoluteUri);
+            await page.WaitForSelectorAsync("body[data-ready='true']");
+            Assert.Equal("101", await page.GetAttributeAsync("body", "data-matches"));
+            Assert.Equal(60, await page.Locator("article.card").CountAsync());
+            Assert.Equal("1 / 2", await page.TextContentAsync("#page"));
+
+            // Filter by a label: only photos whose labels include 斑马 (zebra).
+            await page.SelectOptionAsync("#label", "斑马");
+            var zebraCards = page.Locator("article.card");
+            var paths = new List<string?>();
+            for (var i = 0; i < await zebraCards.CountAsync(); i++)
+            {
+                paths.Add(await zebraCards.Nth(i).GetAttributeAsync("data-path"));
+                Assert.Contains("斑马", await zebraCards.Nth(i).TextContentAsync());
+            }
+            Assert.Contains("n02391049_zebra.JPEG", paths);
+            Assert.True(paths.Count < 101);
+            Assert.True(await page.Locator("article.card svg rect").CountAsync() >= 1, "detections are drawn as boxes");
+
+            // Failures are listed with their error.
+            await page.SelectOptionAsync("#label", "__failed");
+            Assert.Equal(1, await page.Locator("article.card.failed").CountAsync());
+            Assert.Contains("decode_error", await page.TextContentAsync("article.card.failed"));
+
+            // Free-text search over paths and labels.
+            await page.SelectOptionAsync("#label", "");
+            await page.FillAsync("#search", "flamingo");
+            await page.WaitForFunctionAsync("document.body.dataset.matches === '1'");
+            Assert.Equal("n02007558_flamingo.JPEG", await page.Locator("article.card").First.GetAttributeAsync("data-path"));
+
+            // Sorting: highest confidence first puts the most certain image on top, lowest first the least certain.
+            await page.FillAsync("#search", "");
+            await page.WaitForFunctionAsync("document.body.dataset.matches === '101'");
+            await page.SelectOptionAsync("#sort", "high");
+            var high = await page.Locator("article.card .score").First.TextContentAsync();
+            await page.SelectOptionAsync("#sort", "low");
+            var lowFirst = await page.Locator("article.card").First.GetAttributeAsync("class");
+            Assert.True(double.Parse(high!, System.Globalization.CultureInfo.InvariantCulture) > 0.8);
+            Assert.DoesNotContain("failed", await page.Locator("article.card").Nth(60 - 1).GetAttributeAsync("class"));
+            Assert.NotNull(lowFirst);
+
+            await page.SelectOptionAsync("#sort", "high");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = dir["report.png"] });
+            Assert.True(new FileInfo(dir["report.png"]).Length > 10_000);
+            if (Environment.GetEnvironmentVariable("WANWU_DOCS_SCREENSHOT") is { Length: > 0 } docs) File.Copy(dir["report.png"], docs, true);
+        }
+    }
+
+    [Fact]
+    public async Task Fifty_thousand_records_render_one_page_at_a_time()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["out"]);
+        // A synthetic journal: the page must cope with the size, thumbnails are beside the point here.
+        var labels = new[] { ("杯子", "cup"), ("手提包", "handbag"), ("笔记本电脑", "laptop"), ("瓶子", "bottle") };
+        var sb = new StringBuilder();
+        for (var i = 0; i < 50_000; i++)
+        {
+            var (zh, en) = labels[i % labels.Length];
+            var score = (i % 1000) / 1000.0;
+            sb.Append($"{{\"path\":\"shop/{i:D6}.jpg\",\"labels\":[{{\"id\":{i % 4},\"label\":\"{zh}\",\"label_en\":\"{en}\",\"score\":{score.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}],\"error\":null}}\n");
+        }
+        File.WriteAllText(dir["out/" + OutputFolder.ResultsFile], sb.ToString());
+        ReportWriter.Write(dir["out"]);
+
+        var (playwright, browser) = await Browser();
+        using (playwright)
+        await using (browser)
+        {
+            var page = await browser.NewPageAsync();
+            await page.GotoAsync(new Uri(dir["out/report.html"]).AbsoluteUri);
+            await page.WaitForSelectorAsync("body[data-ready='true']");
+            Assert.Equal("50000", await page.GetAttributeAsync("body", "data-matches"));
+            Assert.Equal(60, await page.Locator("article.card").CountAsync());
+            await page.SelectOptionAsync("#label", "笔记本电脑");
+            Assert.Equal("12500", await page.GetAttributeAsync("body", "data-matches"));
+            Assert.Equal("0.00", await page.Locator("article.card .score").First.TextContentAsync());
+            await page.ClickAsync("#next");
+            Assert.Equal("2 / 209", await page.TextContentAsync("#page"));
+        }
+    }
+}
