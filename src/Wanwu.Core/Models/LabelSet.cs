@@ -24,12 +24,14 @@ internal sealed class LabelSet
         char? sep = ext switch { ".tsv" => '\t', ".csv" => ',', _ => null };
         var lines = File.ReadAllLines(path).Where(l => !l.StartsWith('#')).ToList();
         while (lines.Count > 0 && lines[^1].Trim().Length == 0) lines.RemoveAt(lines.Count - 1);
-        if (sep is null) return new LabelSet(lines.Select(l => FromSingle(l.Trim())));
+        if (sep is null) return new LabelSet(ImageNetNames.TryRecognise(lines) ?? lines.Select(l => FromSingle(l.Trim())));
 
         var rows = lines.Select(l => l.Split(sep.Value).Select(c => c.Trim()).ToArray()).ToList();
         if (rows.Count > 0 && (card.Header ?? LooksLikeHeader(rows[0]))) rows.RemoveAt(0);
         var zhCol = card.ZhColumn ?? FindColumn(rows, ContainsCjk);
         var enCol = card.EnColumn ?? FindColumn(rows, c => c.Length > 0 && !ContainsCjk(c) && !int.TryParse(c, out _));
+        if (zhCol is null && enCol is int only && ImageNetNames.TryRecognise(rows.Select(r => only < r.Length ? r[only] : "").ToList()) is { } imageNet)
+            return new LabelSet(imageNet);
         return new LabelSet(rows.Select(r =>
         {
             var en = enCol is int e && e < r.Length && r[e].Length > 0 ? r[e] : null;
@@ -68,7 +70,7 @@ internal static class ChineseNames
     {
         var table = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var asm = Assembly.GetExecutingAssembly();
-        foreach (var resource in asm.GetManifestResourceNames().Where(n => n.EndsWith(".tsv", StringComparison.Ordinal)))
+        foreach (var resource in asm.GetManifestResourceNames().Where(n => n.EndsWith(".tsv", StringComparison.Ordinal) && n != ImageNetNames.Resource))
         {
             using var reader = new StreamReader(asm.GetManifestResourceStream(resource)!);
             while (reader.ReadLine() is { } line)
