@@ -45,8 +45,8 @@ public sealed record TagOptions
     /// <summary>For a zero-shot model: how a tag becomes a sentence (<c>一张{}的照片</c>); null takes the model card's.</summary>
     public string? Prompt { get; init; }
 
-    /// <summary>Detections below this score are dropped.</summary>
-    public float ScoreThreshold { get; init; } = 0.3f;
+    /// <summary>Detections below this score are dropped; null (not given) takes the model card's thresholds, else 0.3.</summary>
+    public float? ScoreThreshold { get; init; }
 
     /// <summary>Overlap above which a weaker box of the same class is suppressed.</summary>
     public float IouThreshold { get; init; } = 0.45f;

@@ -22,7 +22,7 @@ public static class TagCommand
         var format = new Option<string[]>("--format", "-f") { Description = "Output formats, comma-separated: jsonl, json (one file per image), csv, parquet", AllowMultipleArgumentsPerToken = true };
         var perImage = new Option<bool>("--per-image-json") { Description = "Also write one JSON file per image under json/" };
         var labelMap = new Option<string?>("--label-map") { Description = "TSV file renaming or merging classes into your taxonomy: from<TAB>to[<TAB>to_en]" };
-        var score = new Option<float>("--score-threshold") { Description = "Detections below this score are dropped", DefaultValueFactory = _ => 0.3f };
+        var score = new Option<float?>("--score-threshold") { Description = "Detections below this score are dropped (default: the model card's thresholds, else 0.3)" };
         var iou = new Option<float>("--iou-threshold") { Description = "NMS overlap threshold", DefaultValueFactory = _ => 0.45f };
         var maxDet = new Option<int>("--max-detections") { Description = "Most objects kept per image", DefaultValueFactory = _ => 100 };
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images whose header claims more pixels", DefaultValueFactory = _ => 400_000_000L };

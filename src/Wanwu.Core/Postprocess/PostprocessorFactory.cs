@@ -7,7 +7,7 @@ public static class PostprocessorFactory
 {
     public static IPostprocessor Create(ModelSpec spec, TagOptions options, TextWriter? log = null)
     {
-        var detect = new DetectionSettings(options.ScoreThreshold, options.IouThreshold, options.MaxDetections, options.TopK);
+        var detect = DetectionSettings.For(spec.Output, options);
         return spec.Output.Kind?.ToLowerInvariant() switch
         {
             "auto" or "probabilities" or "logits" or "sigmoid" or null => new ClassifierHead(spec, options.TopK),
@@ -20,5 +20,22 @@ public static class PostprocessorFactory
     }
 }
 
-/// <summary>Thresholds shared by every detector decoder.</summary>
-public sealed record DetectionSettings(float ScoreThreshold, float IouThreshold, int MaxDetections, int TopK);
+/// <summary>
+/// Thresholds shared by every detector decoder: boxes (<c>objects</c>) scoring below <see cref="ScoreThreshold"/> are
+/// dropped; a class is an image-level label when its best box scores at least <see cref="LabelThreshold"/>.
+/// </summary>
+public sealed record DetectionSettings(float ScoreThreshold, float LabelThreshold, float IouThreshold, int MaxDetections, int TopK)
+{
+    public const float DefaultScoreThreshold = 0.3f;
+
+    /// <summary>Candidates below this serve neither boxes nor labels, so decoders skip them.</summary>
+    public float CandidateThreshold => Math.Min(ScoreThreshold, LabelThreshold);
+
+    /// <summary>The user's <c>--score-threshold</c> wins for boxes and labels alike; else the model card's; else 0.3.</summary>
+    public static DetectionSettings For(OutputCard card, TagOptions options)
+    {
+        var score = options.ScoreThreshold ?? card.ScoreThreshold ?? DefaultScoreThreshold;
+        var label = options.ScoreThreshold ?? card.LabelScoreThreshold ?? score;
+        return new DetectionSettings(score, label, options.IouThreshold, options.MaxDetections, options.TopK);
+    }
+}

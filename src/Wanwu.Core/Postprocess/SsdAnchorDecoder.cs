@@ -23,7 +23,7 @@ public sealed class SsdAnchorDecoder(ModelSpec spec, DetectionSettings settings)
         for (var a = 0; a < s.Length / classes; a++)
         {
             var best = -1;
-            var bestScore = settings.ScoreThreshold;
+            var bestScore = settings.CandidateThreshold;
             for (var c = 0; c < classes; c++)
             {
                 if (c == background) continue;
@@ -37,7 +37,7 @@ public sealed class SsdAnchorDecoder(ModelSpec spec, DetectionSettings settings)
                 (boxes[4 * a] * w + ax1) * image.Width, (boxes[4 * a + 1] * h + ay1) * image.Height,
                 (boxes[4 * a + 2] * w + ax2) * image.Width, (boxes[4 * a + 3] * h + ay2) * image.Height));
         }
-        return Detections.ToResult(image, Detections.Nms(candidates, settings.IouThreshold, settings.MaxDetections), spec.Labels, settings.TopK);
+        return Detections.ToResult(image, Detections.Nms(candidates, settings.IouThreshold, settings.MaxDetections), spec.Labels, settings);
     }
 
     private static OutputTensor Find(IReadOnlyList<OutputTensor> outputs, string? name, int fallback) =>
