@@ -13,7 +13,7 @@ public static class ModelsCommand
         {
             foreach (var m in BuiltinModels.All)
             {
-                var cached = File.Exists(Path.Combine(ModelCache.ModelDir(null, m.Name), ModelCard.FileName));
+                var cached = File.Exists(Path.Combine(m.CacheDir(null), ModelCard.FileName));
                 Console.WriteLine($"{m.Name}{(m.Name == BuiltinModels.DefaultName ? " (default)" : "")}{(cached ? " [cached]" : "")}\n    {m.Description}");
             }
             return ExitCodes.Ok;
@@ -41,7 +41,8 @@ public static class ModelsCommand
             foreach (var (k, v) in session.InputMetadata) Console.WriteLine($"input:   {k} [{string.Join(",", v.Dimensions)}] {v.ElementType.Name}");
             foreach (var (k, v) in session.OutputMetadata) Console.WriteLine($"output:  {k} [{string.Join(",", v.Dimensions)}] {v.ElementType.Name}");
             Console.WriteLine($"preprocess: {spec.Layout} {spec.Dtype} {spec.Width}x{spec.Height} {spec.Resize}, pixel/{spec.PixelScale}, mean [{string.Join(",", spec.Mean)}], std [{string.Join(",", spec.Std)}]");
-            Console.WriteLine($"decoding: {spec.Head.Kind}");
+            var detect = spec.Head is DetectorOutput d ? Postprocess.DetectionSettings.For(d, new PostprocessOptions()) : null;
+            Console.WriteLine($"decoding: {spec.Head.Kind}{(detect is null ? "" : $", labels from score {detect.LabelThreshold}, boxes from {detect.ScoreThreshold} (--score-threshold sets both)")}");
             if (spec.ZeroShot is { } z)
                 Console.WriteLine($"zero-shot: text encoder {z.TextEncoder}, vocabulary {z.Vocab}, {z.ContextLength} tokens, prompt '{z.Template}', logit scale {z.LogitScale}; tags come from --vocabulary");
             var classes = ClassCount(session, spec);

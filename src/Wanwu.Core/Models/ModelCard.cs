@@ -135,8 +135,13 @@ internal sealed record OutputCard
     public bool? Objectness { get; init; }
     /// <summary>YOLO: whether boxes are 0..1 fractions of the input rather than input pixels.</summary>
     public bool? Normalized { get; init; }
-    /// <summary>Detectors: the score threshold used when the user gives none, measured for this model.</summary>
+    /// <summary>Detector: boxes scoring below this are dropped, unless the user gives <c>--score-threshold</c> (default 0.3).</summary>
     public float? ScoreThreshold { get; init; }
+    /// <summary>
+    /// Detector: a class becomes an image-level label when its best box scores at least this, which may be lower than
+    /// <see cref="ScoreThreshold"/> (tags favour recall, drawn boxes precision); default: <see cref="ScoreThreshold"/>.
+    /// </summary>
+    public float? LabelScoreThreshold { get; init; }
 
     public OutputCard With(OutputCard o) => new()
     {
@@ -144,7 +149,7 @@ internal sealed record OutputCard
         Heatmap = o.Heatmap ?? Heatmap, Sizes = o.Sizes ?? Sizes, Stride = o.Stride ?? Stride,
         BackgroundClass = o.BackgroundClass ?? BackgroundClass, Layout = o.Layout ?? Layout,
         Objectness = o.Objectness ?? Objectness, Normalized = o.Normalized ?? Normalized,
-        ScoreThreshold = o.ScoreThreshold ?? ScoreThreshold,
+        ScoreThreshold = o.ScoreThreshold ?? ScoreThreshold, LabelScoreThreshold = o.LabelScoreThreshold ?? LabelScoreThreshold,
     };
 }
 

@@ -21,12 +21,14 @@ internal abstract record OutputHead
             "logits" => new ClassifierOutput(find.Index(card.Scores, 0, "scores"), ScoreKind.Logits),
             "sigmoid" => new ClassifierOutput(find.Index(card.Scores, 0, "scores"), ScoreKind.Sigmoid),
             "ssd-anchors" => new SsdOutput(find.Index(card.Scores, 0, "scores"), find.Index(card.Boxes, 1, "boxes"),
-                find.Index(card.Anchors, 2, "anchors"), card.BackgroundClass, card.ScoreThreshold),
-            "centernet" => new CenterNetOutput(find.Index(card.Heatmap, 0, "heatmap"), find.Index(card.Sizes, 1, "sizes"), card.Stride, card.ScoreThreshold),
-            "yolo" => new YoloOutput(find.Index(card.Scores, 0, "scores"), YoloLayouts.Parse(card.Layout), card.Objectness, card.Normalized ?? false, card.ScoreThreshold),
+                find.Index(card.Anchors, 2, "anchors"), card.BackgroundClass, Thresholds(card)),
+            "centernet" => new CenterNetOutput(find.Index(card.Heatmap, 0, "heatmap"), find.Index(card.Sizes, 1, "sizes"), card.Stride, Thresholds(card)),
+            "yolo" => new YoloOutput(find.Index(card.Scores, 0, "scores"), YoloLayouts.Parse(card.Layout), card.Objectness, card.Normalized ?? false, Thresholds(card)),
             var k => throw new ModelLoadException($"output kind '{k}' is not known (probabilities, logits, sigmoid, ssd-anchors, centernet, yolo)"),
         };
     }
+
+    private static DetectorThresholds Thresholds(OutputCard card) => new(card.ScoreThreshold, card.LabelScoreThreshold);
 
     /// <summary>Resolves the card's output names to positions in the session's outputs.</summary>
     private sealed class OutputFinder(IReadOnlyList<string> outputs)
@@ -68,23 +70,26 @@ internal sealed record EmbeddingHead(int Embedding) : OutputHead
     public override string Kind => "embedding";
 }
 
-/// <summary>A detector; <see cref="ScoreThreshold"/> is the card's calibrated default, if it states one.</summary>
-internal abstract record DetectorOutput(float? ScoreThreshold) : OutputHead;
+/// <summary>A detector's measured defaults from its card: boxes from <c>Score</c>, image-level labels from <c>Label</c>.</summary>
+internal sealed record DetectorThresholds(float? Score, float? Label);
+
+/// <summary>A detector, with the thresholds its card states (see docs/detector-calibration.md).</summary>
+internal abstract record DetectorOutput(DetectorThresholds Defaults) : OutputHead;
 
 /// <summary>SSD with explicit anchors (see <c>SsdAnchorDecoder</c>).</summary>
-internal sealed record SsdOutput(int Scores, int Boxes, int Anchors, int? BackgroundClass, float? ScoreThreshold) : DetectorOutput(ScoreThreshold)
+internal sealed record SsdOutput(int Scores, int Boxes, int Anchors, int? BackgroundClass, DetectorThresholds Defaults) : DetectorOutput(Defaults)
 {
     public override string Kind => "ssd-anchors";
 }
 
 /// <summary>CenterNet heatmap and box sizes (see <c>CenterNetDecoder</c>).</summary>
-internal sealed record CenterNetOutput(int Heatmap, int Sizes, int? Stride, float? ScoreThreshold) : DetectorOutput(ScoreThreshold)
+internal sealed record CenterNetOutput(int Heatmap, int Sizes, int? Stride, DetectorThresholds Defaults) : DetectorOutput(Defaults)
 {
     public override string Kind => "centernet";
 }
 
 /// <summary>YOLO-style boxes (see <c>YoloDecoder</c>); objectness null follows the layout.</summary>
-internal sealed record YoloOutput(int Output, YoloLayout Layout, bool? Objectness, bool Normalized, float? ScoreThreshold) : DetectorOutput(ScoreThreshold)
+internal sealed record YoloOutput(int Output, YoloLayout Layout, bool? Objectness, bool Normalized, DetectorThresholds Defaults) : DetectorOutput(Defaults)
 {
     public override string Kind => "yolo";
 }

@@ -23,12 +23,12 @@ internal sealed class CenterNetDecoder(CenterNetOutput head, LabelSet labels, De
         for (var k = 0; k < c; k++)
         {
             var v = heat[(y * w + x) * c + k];
-            if (v < settings.ScoreThreshold || !IsPeak(heat, h, w, c, y, x, k, v)) continue;
+            if (v < settings.CandidateThreshold || !IsPeak(heat, h, w, c, y, x, k, v)) continue;
             var cell = (y * w + x) * 4;
             var (cx, cy) = (x * stride, y * stride);
             candidates.Add(new Candidate(k, v, cx - sizes[cell], cy - sizes[cell + 1], cx + sizes[cell + 2], cy + sizes[cell + 3]));
         }
-        return Detections.ToResult(image, Detections.Nms(candidates, settings.IouThreshold, settings.MaxDetections), labels, settings.TopK);
+        return Detections.ToResult(image, Detections.Nms(candidates, settings.IouThreshold, settings.MaxDetections), labels, settings);
     }
 
     /// <summary>Equal to the maximum of its 3×3 neighbourhood in the same class: the graph's own max-pool test.</summary>

@@ -36,12 +36,15 @@ internal static class Detections
         return kept;
     }
 
-    /// <summary>Maps kept boxes to original pixels and derives the labels list: the best score of each class present.</summary>
-    public static ImageResult ToResult(DecodedImage image, List<Candidate> kept, LabelSet labels, int topK)
+    /// <summary>
+    /// Maps kept boxes to original pixels and derives the labels list: the best score of each class present. Boxes
+    /// are kept from <see cref="DetectionSettings.ScoreThreshold"/>, labels from <see cref="DetectionSettings.LabelThreshold"/>.
+    /// </summary>
+    public static ImageResult ToResult(DecodedImage image, List<Candidate> kept, LabelSet labels, DetectionSettings settings)
     {
         var g = image.Geometry;
         float Clamp(double v, int max) => (float)Math.Round(Math.Clamp(v, 0, max), 1);
-        var objects = kept.Select(c =>
+        var all = kept.Select(c =>
         {
             var name = labels[c.ClassId];
             return new DetectedObject(c.ClassId, name.Zh, name.En, c.Score,
@@ -51,8 +54,9 @@ internal static class Detections
             ]);
         }).ToList();
         // By name, so that classes a label map merged count once.
-        var labelScores = objects.GroupBy(o => o.Label).Select(grp => grp.First()).Take(topK)
+        var labelScores = all.Where(o => o.Score >= settings.LabelThreshold).GroupBy(o => o.Label).Select(grp => grp.First()).Take(settings.TopK)
             .Select(o => new LabelScore(o.Id, o.Label, o.LabelEn, o.Score)).ToList();
+        var objects = all.Where(o => o.Score >= settings.ScoreThreshold).ToList();
         return new ImageResult(image.Item.Path, labelScores, objects, null, image.OriginalWidth, image.OriginalHeight);
     }
 }

@@ -11,8 +11,7 @@ internal static class PostprocessorFactory
     /// <param name="tags">The vocabulary's text embeddings, for an image-text model.</param>
     public static IPostprocessor Create(ModelSpec spec, PostprocessOptions options, TextEmbeddings? tags = null)
     {
-        DetectionSettings Detect(DetectorOutput head) => new(
-            options.ScoreThreshold ?? head.ScoreThreshold ?? PostprocessOptions.DefaultScoreThreshold, options.IouThreshold, options.MaxDetections, options.TopK);
+        DetectionSettings Detect(DetectorOutput head) => DetectionSettings.For(head, options);
         return spec.Head switch
         {
             ClassifierOutput head => new ClassifierHead(head, spec.Labels, options.TopK),
@@ -26,5 +25,20 @@ internal static class PostprocessorFactory
     }
 }
 
-/// <summary>Thresholds shared by every detector decoder.</summary>
-internal sealed record DetectionSettings(float ScoreThreshold, float IouThreshold, int MaxDetections, int TopK);
+/// <summary>
+/// Thresholds shared by every detector decoder: boxes (<c>objects</c>) scoring below <see cref="ScoreThreshold"/> are
+/// dropped; a class is an image-level label when its best box scores at least <see cref="LabelThreshold"/>.
+/// </summary>
+internal sealed record DetectionSettings(float ScoreThreshold, float LabelThreshold, float IouThreshold, int MaxDetections, int TopK)
+{
+    /// <summary>Candidates below this serve neither boxes nor labels, so decoders skip them.</summary>
+    public float CandidateThreshold => Math.Min(ScoreThreshold, LabelThreshold);
+
+    /// <summary>The user's <c>--score-threshold</c> wins for boxes and labels alike; else the model card's; else 0.3.</summary>
+    public static DetectionSettings For(DetectorOutput head, PostprocessOptions options)
+    {
+        var score = options.ScoreThreshold ?? head.Defaults.Score ?? PostprocessOptions.DefaultScoreThreshold;
+        var label = options.ScoreThreshold ?? head.Defaults.Label ?? score;
+        return new DetectionSettings(score, label, options.IouThreshold, options.MaxDetections, options.TopK);
+    }
+}

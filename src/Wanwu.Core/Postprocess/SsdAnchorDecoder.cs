@@ -22,7 +22,7 @@ internal sealed class SsdAnchorDecoder(SsdOutput head, LabelSet labels, Detectio
         for (var a = 0; a < s.Length / classes; a++)
         {
             var best = -1;
-            var bestScore = settings.ScoreThreshold;
+            var bestScore = settings.CandidateThreshold;
             for (var c = 0; c < classes; c++)
             {
                 if (c == background) continue;
@@ -36,6 +36,6 @@ internal sealed class SsdAnchorDecoder(SsdOutput head, LabelSet labels, Detectio
                 (boxes[4 * a] * w + ax1) * image.Width, (boxes[4 * a + 1] * h + ay1) * image.Height,
                 (boxes[4 * a + 2] * w + ax2) * image.Width, (boxes[4 * a + 3] * h + ay2) * image.Height));
         }
-        return Detections.ToResult(image, Detections.Nms(candidates, settings.IouThreshold, settings.MaxDetections), labels, settings.TopK);
+        return Detections.ToResult(image, Detections.Nms(candidates, settings.IouThreshold, settings.MaxDetections), labels, settings);
     }
 }

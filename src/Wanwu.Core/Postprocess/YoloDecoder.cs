@@ -27,8 +27,8 @@ internal sealed class YoloDecoder(YoloOutput head, LabelSet labels, DetectionSet
         for (var i = 0; i < a; i++)
         {
             var objectness = _objectness ? At(i, 4) : 1f;
-            if (objectness < settings.ScoreThreshold) continue;
-            var (best, bestScore) = (-1, settings.ScoreThreshold);
+            if (objectness < settings.CandidateThreshold) continue;
+            var (best, bestScore) = (-1, settings.CandidateThreshold);
             for (var k = first; k < c; k++)
             {
                 var score = objectness * At(i, k);
@@ -38,6 +38,6 @@ internal sealed class YoloDecoder(YoloOutput head, LabelSet labels, DetectionSet
             var (cx, cy, w, h) = (At(i, 0) * sx, At(i, 1) * sy, At(i, 2) * sx, At(i, 3) * sy);
             candidates.Add(new Candidate(best, bestScore, cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2));
         }
-        return Detections.ToResult(image, Detections.Nms(candidates, settings.IouThreshold, settings.MaxDetections), labels, settings.TopK);
+        return Detections.ToResult(image, Detections.Nms(candidates, settings.IouThreshold, settings.MaxDetections), labels, settings);
     }
 }

@@ -84,7 +84,7 @@ public class CliTests
         using var dir = new TempDir();
         var r = CliProcess.Run(new Dictionary<string, string> { ["WANWU_HOME"] = dir["home"] }, "demo", "-o", dir["out"]);
         Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.True(File.Exists(dir["home/models/coco-centernet/model.onnx"]));
+        Assert.True(File.Exists(Path.Combine(Models.BuiltinModels.Find(Models.BuiltinModels.DefaultName)!.CacheDir(dir["home"]), "model.onnx")));
         var records = File.ReadAllLines(dir["out/results.jsonl"]).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(3, records.Count);
         Assert.All(records, rec => Assert.Equal(JsonValueKind.Null, rec.GetProperty("error").ValueKind));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Wanwu.Engine;
 using Wanwu.Models;
 
 namespace Wanwu.Tests;
@@ -140,7 +141,7 @@ public class ImageNetNamesTests
     {
         var model = TestPaths.MobileNet;
         var english = File.ReadAllLines(Path.Combine(model, "labels_imagenet_2012.txt"));
-        using (var loaded = ModelLoader.Load(new TagOptions { Inputs = [], OutputDir = Path.GetTempPath(), Model = model }))
+        using (var loaded = ModelLoader.Load(new ModelOptions { Model = model }))
         {
             var labels = loaded.Spec.Labels;
             Assert.Equal(1000, labels.Count);

@@ -11,7 +11,7 @@ public class OutputHeadTests
     public void Named_outputs_become_their_positions_in_the_session()
     {
         var head = OutputHead.Parse(new OutputCard { Kind = "ssd-anchors", Scores = "scores", Boxes = "boxes", Anchors = "anchors", BackgroundClass = 0 }, SsdOutputs.Reverse().ToList(), zeroShot: false);
-        Assert.Equal(new SsdOutput(2, 1, 0, 0, null), head);
+        Assert.Equal(new SsdOutput(2, 1, 0, 0, new DetectorThresholds(null, null)), head);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public class OutputHeadTests
     [Fact]
     public void A_detector_card_can_state_its_measured_score_threshold()
     {
-        var head = (DetectorOutput)OutputHead.Parse(new OutputCard { Kind = "centernet", ScoreThreshold = 0.2f }, ["heatmap", "sizes"], zeroShot: false);
-        Assert.Equal(0.2f, head.ScoreThreshold);
+        var head = (DetectorOutput)OutputHead.Parse(new OutputCard { Kind = "centernet", ScoreThreshold = 0.3f, LabelScoreThreshold = 0.15f }, ["heatmap", "sizes"], zeroShot: false);
+        Assert.Equal(new DetectorThresholds(0.3f, 0.15f), head.Defaults);
     }
 }
