@@ -14,7 +14,7 @@ public static class TagCommand
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Folders (searched recursively), image files, or text files listing images", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "Output folder", Required = true };
-        var model = new Option<string>("--model", "-m") { Description = "Built-in model name, .onnx file or model folder", DefaultValueFactory = _ => BuiltinModels.DefaultName };
+        var model = new Option<string>("--model", "-m") { Description = "Built-in model name, .onnx file, model folder, URL or modelscope:owner/name[@revision]", DefaultValueFactory = _ => BuiltinModels.DefaultName };
         var topK = new Option<int>("--top-k") { Description = "Labels kept per image", DefaultValueFactory = _ => 5 };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per inference call (0: the model's preferred size)" };
         var threads = new Option<int>("--threads", "-j") { Description = "Parallel decoders (0: one per core)" };

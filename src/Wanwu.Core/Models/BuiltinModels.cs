@@ -7,7 +7,11 @@ namespace Wanwu.Models;
 /// <param name="Name">What <c>--model</c> accepts.</param>
 /// <param name="Description">One line for <c>wanwu models</c>.</param>
 /// <param name="Install">Fetches and converts the model into the given (empty) folder.</param>
-public sealed record BuiltinModel(string Name, string Description, Action<string, TextWriter?> Install);
+public sealed record BuiltinModel(string Name, string Description, Action<string, TextWriter?> Install)
+{
+    /// <summary>For a short name of a model fetched from elsewhere (<c>modelscope:owner/name</c>): that model; Install is then unused.</summary>
+    public string? Source { get; init; }
+}
 
 /// <summary>The registry of built-in models.</summary>
 public static class BuiltinModels
@@ -31,19 +35,32 @@ public static class BuiltinModels
         new(DefaultName,
             "COCO-80 object detector (MobileNetV3 CenterNet, 512x512), from npm @vladmandic/human 3.3.6, imported from TF.js to ONNX",
             InstallCenterNet),
+        Alias("wanwu-general",
+            "万物识别 general recognition: 54,092 Chinese labels (ResNeSt-101, 224x224), from ModelScope damo/cv_resnest101_general_recognition, converted from PyTorch to ONNX",
+            "modelscope:damo/cv_resnest101_general_recognition"),
     ];
+
+    private static BuiltinModel Alias(string name, string description, string source) =>
+        new(name, description, (_, _) => throw new InvalidOperationException($"{name} is fetched as {source}")) { Source = source };
 
     public static BuiltinModel? Find(string name) => All.FirstOrDefault(m => m.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The folder of a built-in model in the cache, fetching and converting it first if needed.</summary>
     public static string Ensure(BuiltinModel model, string? cacheRoot, TextWriter? log)
     {
+        if (model.Source is { } source) return ModelLoader.Locate(source, cacheRoot, log).Dir;
         var dir = ModelCache.ModelDir(cacheRoot, model.Name);
         if (File.Exists(Path.Combine(dir, ModelCard.FileName))) return dir;
         ModelCache.Install(dir, staging => model.Install(staging, log));
         log?.WriteLine($"model {model.Name} ready in {dir}");
         return dir;
     }
+
+    /// <summary>Whether the model is in the cache already, so using it needs no network.</summary>
+    public static bool IsCached(BuiltinModel model, string? cacheRoot) =>
+        model.Source is { } source && ModelScope.ModelScopeHub.IsSpec(source)
+            ? ModelScope.ModelScopeHub.IsCached(source, cacheRoot)
+            : File.Exists(Path.Combine(ModelCache.ModelDir(cacheRoot, model.Name), ModelCard.FileName));
 
     private static void InstallCenterNet(string dir, TextWriter? log)
     {

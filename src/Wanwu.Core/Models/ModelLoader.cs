@@ -36,6 +36,7 @@ public static class ModelLoader
     public static (string OnnxPath, string Dir) Locate(string model, string? cacheRoot = null, TextWriter? log = null)
     {
         if (UrlModel.IsUrl(model)) model = UrlModel.Ensure(model, cacheRoot, log);
+        if (ModelScope.ModelScopeHub.IsSpec(model)) model = ModelScope.ModelScopeHub.Ensure(model, cacheRoot, log);
         if (Directory.Exists(model) && FolderImports.Find(model) is { } foreign) model = FolderImports.Ensure(foreign, model, cacheRoot, log);
         if (Directory.Exists(model))
         {
@@ -59,7 +60,7 @@ public static class ModelLoader
             var dir = BuiltinModels.Ensure(builtin, cacheRoot, log);
             return (Path.Combine(dir, "model.onnx"), dir);
         }
-        throw new ModelLoadException($"Unknown model '{model}': not a file, a folder or a built-in name ({string.Join(", ", BuiltinModels.All.Select(m => m.Name))}).");
+        throw new ModelLoadException($"Unknown model '{model}': not a file, a folder, a URL, modelscope:owner/name or a built-in name ({string.Join(", ", BuiltinModels.All.Select(m => m.Name))}).");
     }
 
     /// <summary>An image-text model folder holds two networks; its card says which one sees the images.</summary>
