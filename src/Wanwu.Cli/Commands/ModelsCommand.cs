@@ -13,7 +13,7 @@ public static class ModelsCommand
         {
             foreach (var m in BuiltinModels.All)
             {
-                var cached = File.Exists(Path.Combine(m.CacheDir(null), ModelCard.FileName));
+                var cached = BuiltinModels.IsCached(m, null);
                 Console.WriteLine($"{m.Name}{(m.Name == BuiltinModels.DefaultName ? " (default)" : "")}{(cached ? " [cached]" : "")}\n    {m.Description}");
             }
             return ExitCodes.Ok;

@@ -17,7 +17,7 @@ public static class TagCommand
         var modelDefaults = new ModelOptions();
         var decodeDefaults = new DecodeOptions();
         var postDefaults = new PostprocessOptions();
-        var model = new Option<string>("--model", "-m") { Description = "Built-in model name, .onnx file or model folder", DefaultValueFactory = _ => modelDefaults.Model };
+        var model = new Option<string>("--model", "-m") { Description = "Built-in model name, .onnx file, model folder, URL or modelscope:owner/name[@revision]", DefaultValueFactory = _ => modelDefaults.Model };
         var topK = new Option<int>("--top-k") { Description = "Labels kept per image", DefaultValueFactory = _ => postDefaults.TopK };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per inference call (0: the model's preferred size)" };
         var threads = new Option<int>("--threads", "-j") { Description = "Parallel decoders (0: one per core)" };

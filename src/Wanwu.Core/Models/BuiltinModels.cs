@@ -13,6 +13,9 @@ namespace Wanwu.Models;
 /// </param>
 internal sealed record BuiltinModel(string Name, string Description, Action<string, TextWriter?> Install, int Revision = 1)
 {
+    /// <summary>For a short name of a model fetched from elsewhere (<c>modelscope:owner/name</c>): that model; Install is then unused.</summary>
+    public string? Source { get; init; }
+
     /// <summary>The model's folder in the cache.</summary>
     public string CacheDir(string? cacheRoot) => ModelCache.ModelDir(cacheRoot, Revision > 1 ? $"{Name}-v{Revision}" : Name);
 }
@@ -39,19 +42,32 @@ internal static class BuiltinModels
         new(DefaultName,
             "COCO-80 object detector (MobileNetV3 CenterNet, 512x512), from npm @vladmandic/human 3.3.6, imported from TF.js to ONNX",
             InstallCenterNet, Revision: 2),
+        Alias("wanwu-general",
+            "万物识别 general recognition: 54,092 Chinese labels (ResNeSt-101, 224x224), from ModelScope damo/cv_resnest101_general_recognition, converted from PyTorch to ONNX",
+            "modelscope:damo/cv_resnest101_general_recognition"),
     ];
+
+    private static BuiltinModel Alias(string name, string description, string source) =>
+        new(name, description, (_, _) => throw new InvalidOperationException($"{name} is fetched as {source}")) { Source = source };
 
     public static BuiltinModel? Find(string name) => All.FirstOrDefault(m => m.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The folder of a built-in model in the cache, fetching and converting it first if needed.</summary>
     public static string Ensure(BuiltinModel model, string? cacheRoot, TextWriter? log)
     {
+        if (model.Source is { } source) return ModelLocator.Locate(source, cacheRoot, log).Dir;
         var dir = model.CacheDir(cacheRoot);
         if (File.Exists(Path.Combine(dir, ModelCard.FileName))) return dir;
         ModelCache.Install(dir, staging => model.Install(staging, log));
         log?.WriteLine($"model {model.Name} ready in {dir}");
         return dir;
     }
+
+    /// <summary>Whether the model is in the cache already, so using it needs no network.</summary>
+    public static bool IsCached(BuiltinModel model, string? cacheRoot) =>
+        model.Source is { } source && ModelScope.ModelScopeHub.IsSpec(source)
+            ? ModelScope.ModelScopeHub.IsCached(source, cacheRoot)
+            : File.Exists(Path.Combine(model.CacheDir(cacheRoot), ModelCard.FileName));
 
     private static void InstallCenterNet(string dir, TextWriter? log)
     {

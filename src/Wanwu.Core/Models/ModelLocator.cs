@@ -7,6 +7,7 @@ internal static class ModelLocator
     public static (string OnnxPath, string Dir) Locate(string model, string? cacheRoot = null, TextWriter? log = null)
     {
         if (UrlModel.IsUrl(model)) model = UrlModel.Ensure(model, cacheRoot, log);
+        if (ModelScope.ModelScopeHub.IsSpec(model)) model = ModelScope.ModelScopeHub.Ensure(model, cacheRoot, log);
         if (Directory.Exists(model) && FolderImports.Find(model) is { } foreign) model = FolderImports.Ensure(foreign, model, cacheRoot, log);
         if (Directory.Exists(model))
         {
@@ -30,7 +31,7 @@ internal static class ModelLocator
             var dir = BuiltinModels.Ensure(builtin, cacheRoot, log);
             return (Path.Combine(dir, "model.onnx"), dir);
         }
-        throw new ModelLoadException($"Unknown model '{model}': not a file, a folder or a built-in name ({string.Join(", ", BuiltinModels.All.Select(m => m.Name))}).");
+        throw new ModelLoadException($"Unknown model '{model}': not a file, a folder, a URL, modelscope:owner/name or a built-in name ({string.Join(", ", BuiltinModels.All.Select(m => m.Name))}).");
     }
 
     /// <summary>An image-text model folder holds two networks; its card says which one sees the images.</summary>

@@ -78,7 +78,7 @@ public sealed class ModelScopeTests
     }
 
     /// <summary>A folder as ModelScope's snapshot_download leaves it; returns the weights under their plain names.</summary>
-    private static Dictionary<string, float[]> WriteModelScopeFolder(string folder, int[] blocks, int classes, int seed)
+    internal static Dictionary<string, float[]> WriteModelScopeFolder(string folder, int[] blocks, int classes, int seed)
     {
         Directory.CreateDirectory(folder);
         var state = ResNeStReference.RandomStateDict(blocks, classes, seed);
