@@ -45,8 +45,17 @@ public sealed record ImageResult(string Path, IReadOnlyList<LabelScore> Labels, 
     /// <summary>Last write time of the file when it was tagged, Unix milliseconds.</summary>
     public long? FileMtimeMs { get; init; }
 
+    /// <summary>
+    /// Hash of the file's bytes, <c>"xxh128:"</c> and 32 hex digits (XxHash128), taken as the file was read for
+    /// decoding: records with equal hashes are exact duplicates. Null where the file could not be read or decoded.
+    /// </summary>
+    public string? Hash { get; init; }
+
     internal static ImageResult Failed(string path, string type, string message) => new(path, [], null, new ImageError(type, message));
 
     /// <summary>This record with the size and time of the file it describes.</summary>
     internal ImageResult StampedWith(Sources.FileStamp stamp) => this with { FileSize = stamp.Size, FileMtimeMs = stamp.MtimeMs };
+
+    /// <summary>This record with the size, time and content hash of the decoded image it describes.</summary>
+    internal ImageResult StampedWith(Decode.DecodedImage image) => StampedWith(image.Item.Stamp) with { Hash = image.Hash };
 }

@@ -9,25 +9,19 @@ namespace Wanwu.Decode;
 /// </summary>
 internal static class BmpReader
 {
-    public static bool IsBmp(string path)
-    {
-        Span<byte> magic = stackalloc byte[2];
-        using var f = File.OpenRead(path);
-        return f.Read(magic) == 2 && magic[0] == 'B' && magic[1] == 'M';
-    }
+    public static bool IsBmp(ReadOnlySpan<byte> data) => data is [(byte)'B', (byte)'M', ..];
 
-    public static Image Read(string path, long maxPixels)
+    public static Image Read(ReadOnlySpan<byte> data, long maxPixels)
     {
-        var data = File.ReadAllBytes(path);
         if (data.Length < 54) throw Bad("the header is truncated");
-        var pixelOffset = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(10));
-        var headerSize = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(14));
+        var pixelOffset = BinaryPrimitives.ReadInt32LittleEndian(data.Slice(10));
+        var headerSize = BinaryPrimitives.ReadInt32LittleEndian(data.Slice(14));
         if (headerSize < 40) throw Bad("only BITMAPINFOHEADER and later are read");
-        var width = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(18));
-        var rawHeight = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(22));
-        var bits = BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(28));
-        var compression = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(30));
-        var colours = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(46));
+        var width = BinaryPrimitives.ReadInt32LittleEndian(data.Slice(18));
+        var rawHeight = BinaryPrimitives.ReadInt32LittleEndian(data.Slice(22));
+        var bits = BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(28));
+        var compression = BinaryPrimitives.ReadInt32LittleEndian(data.Slice(30));
+        var colours = BinaryPrimitives.ReadInt32LittleEndian(data.Slice(46));
         var topDown = rawHeight < 0;
         var height = Math.Abs((long)rawHeight);
         if (width <= 0 || height <= 0) throw Bad($"size {width}x{height} is not valid");
@@ -39,13 +33,13 @@ internal static class BmpReader
         if (pixelOffset < 0 || pixelOffset + (long)stride * height > data.Length) throw Bad("the pixel data is truncated");
         var (rMask, gMask, bMask) = bits == 16 ? (0x7C00u, 0x03E0u, 0x001Fu) : (0x00FF0000u, 0x0000FF00u, 0x000000FFu);
         if (compression == 3 && data.Length >= 66)
-            (rMask, gMask, bMask) = (BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(54)), BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(58)), BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(62)));
+            (rMask, gMask, bMask) = (BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(54)), BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(58)), BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(62)));
         var palette = bits <= 8 ? ReadPalette(data, 14 + headerSize, colours == 0 ? 1 << bits : colours) : [];
 
         var rgb = new byte[width * height * 3];
         for (var y = 0; y < height; y++)
         {
-            var row = data.AsSpan(pixelOffset + (int)((topDown ? y : height - 1 - y) * stride), stride);
+            var row = data.Slice(pixelOffset + (int)((topDown ? y : height - 1 - y) * stride), stride);
             for (var x = 0; x < width; x++)
             {
                 var o = (int)((y * width + x) * 3);
@@ -73,11 +67,13 @@ internal static class BmpReader
         return Image.NewFromMemory(rgb, width, (int)height, 3, Enums.BandFormat.Uchar);
     }
 
-    private static (byte, byte, byte)[] ReadPalette(byte[] data, int at, int count)
+    private static (byte, byte, byte)[] ReadPalette(ReadOnlySpan<byte> data, int at, int count)
     {
         count = Math.Clamp(count, 0, 256);
         if (at + count * 4 > data.Length) throw Bad("the palette is truncated");
-        return Enumerable.Range(0, count).Select(i => (data[at + 4 * i + 2], data[at + 4 * i + 1], data[at + 4 * i])).ToArray();
+        var palette = new (byte, byte, byte)[count];
+        for (var i = 0; i < count; i++) palette[i] = (data[at + 4 * i + 2], data[at + 4 * i + 1], data[at + 4 * i]);
+        return palette;
     }
 
     private static byte Channel(uint value, uint mask)

@@ -10,4 +10,8 @@ namespace Wanwu.Decode;
 /// <param name="OriginalWidth">Width of the original image after EXIF rotation.</param>
 /// <param name="OriginalHeight">Height of the original image after EXIF rotation.</param>
 /// <param name="Geometry">Maps model pixels back to original pixels.</param>
-internal sealed record DecodedImage(InputItem Item, byte[] Pixels, int Width, int Height, int OriginalWidth, int OriginalHeight, Geometry Geometry);
+internal sealed record DecodedImage(InputItem Item, byte[] Pixels, int Width, int Height, int OriginalWidth, int OriginalHeight, Geometry Geometry)
+{
+    /// <summary>The <see cref="ContentHash"/> of the file's bytes, taken as they were read for decoding.</summary>
+    public string? Hash { get; init; }
+}

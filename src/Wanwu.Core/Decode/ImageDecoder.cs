@@ -21,23 +21,26 @@ internal sealed class ImageDecoder
     private readonly PreprocessSpec _spec;
     private readonly long _maxPixels;
     private readonly bool _shrinkOnLoad;
+    private readonly bool _hash;
 
     /// <param name="spec">Target size and fit.</param>
     /// <param name="maxPixels">Images whose header claims more pixels are refused before decoding.</param>
     /// <param name="shrinkOnLoad">Let the JPEG/WebP decoder skip detail it will not need; off only to measure the naive way.</param>
-    public ImageDecoder(PreprocessSpec spec, long maxPixels, bool shrinkOnLoad = true)
+    /// <param name="hash">Hash each file's bytes as they are read (<see cref="DecodedImage.Hash"/>); off only to measure what that costs.</param>
+    public ImageDecoder(PreprocessSpec spec, long maxPixels, bool shrinkOnLoad = true, bool hash = true)
     {
         _spec = spec;
         _maxPixels = maxPixels;
         _shrinkOnLoad = shrinkOnLoad;
+        _hash = hash;
     }
 
     /// <summary>Loads and resizes to exactly w×h, rotated upright.</summary>
-    private Image Load(string path, int w, int h, Image? decoded)
+    private Image Load(Source? source, int w, int h, Image? decoded)
     {
         if (decoded is not null) return decoded.ThumbnailImage(w, height: h, size: Enums.Size.Force);
-        if (_shrinkOnLoad) return Image.Thumbnail(path, w, height: h, size: Enums.Size.Force);
-        using var full = Image.NewFromFile(path, access: Enums.Access.Sequential);
+        if (_shrinkOnLoad) return Image.ThumbnailSource(source!, w, height: h, size: Enums.Size.Force);
+        using var full = Image.NewFromSource(source!, access: Enums.Access.Sequential);
         return full.ThumbnailImage(w, height: h, size: Enums.Size.Force);
     }
 
@@ -77,12 +80,21 @@ internal sealed class ImageDecoder
             throw new ImageException(ImageErrorTypes.NotFound, $"symbolic link to a missing file: {target}");
         if (info.Length == 0) throw new ImageException(ImageErrorTypes.EmptyFile, "file is empty");
 
-        var isBmp = BmpReader.IsBmp(item.FullPath);
-        if (_shrinkOnLoad && !isBmp && JpegFastDecoder.TryDecode(item, _spec, _maxPixels) is { } jpeg) return jpeg;
+        // The file is read once, and hashed as it is read; every decoder below works on these bytes.
+        using var file = FileBytes.Read(item.FullPath, _hash);
+        return DecodeBytes(item, file) with { Hash = file.Hash };
+    }
+
+    private DecodedImage DecodeBytes(InputItem item, FileBytes file)
+    {
+        var isBmp = BmpReader.IsBmp(file.Span);
+        if (_shrinkOnLoad && !isBmp && JpegFastDecoder.TryDecode(file, item, _spec, _maxPixels) is { } jpeg) return jpeg;
         // libvips as shipped has no BMP loader: such files are read here and resized from memory.
-        using var bmp = isBmp ? BmpReader.Read(item.FullPath, _maxPixels) : null;
+        using var bmp = isBmp ? BmpReader.Read(file.Span, _maxPixels) : null;
+        // libvips keeps its own copy of the bytes, which the header and the thumbnail below both read.
+        using var source = isBmp ? null : Source.NewFromMemory(file.Span);
         int origW, origH;
-        using (var header = bmp?.Copy() ?? Image.NewFromFile(item.FullPath, access: Enums.Access.Sequential))
+        using (var header = bmp?.Copy() ?? Image.NewFromSource(source!, access: Enums.Access.Sequential))
         {
             (origW, origH) = (header.Width, header.PageHeight);
             if ((long)origW * origH > _maxPixels)
@@ -93,7 +105,7 @@ internal sealed class ImageDecoder
 
         var (w, h) = (_spec.Width, _spec.Height);
         var place = Placement.For(_spec, origW, origH);
-        using var resized = Load(item.FullPath, place.Width, place.Height, bmp);
+        using var resized = Load(source, place.Width, place.Height, bmp);
         Image image;
         if (_spec.Mode == ResizeMode.Letterbox)
         {

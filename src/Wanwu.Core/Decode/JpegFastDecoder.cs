@@ -19,11 +19,26 @@ internal static class JpegFastDecoder
     private static readonly SKSamplingOptions Sampling = new(SKCubicResampler.Mitchell);
 
     /// <summary>The image at the model's input size, or null where libvips should decode it.</summary>
-    public static DecodedImage? TryDecode(InputItem item, PreprocessSpec spec, long maxPixels)
+    public static DecodedImage? TryDecode(FileBytes file, InputItem item, PreprocessSpec spec, long maxPixels)
     {
-        if (!IsColourOrGreyJpeg(item.FullPath)) return null;
-        using var codec = SKCodec.Create(item.FullPath);
-        if (codec is null || codec.EncodedFormat != SKEncodedImageFormat.Jpeg) return null;
+        if (!IsColourOrGreyJpeg(file.Span)) return null;
+        // Skia reads the bytes wanwu already read (and hashed), in place: pinned for as long as the codec lives.
+        var pin = GCHandle.Alloc(file.Buffer, GCHandleType.Pinned);
+        try
+        {
+            using var data = SKData.Create(pin.AddrOfPinnedObject(), file.Length);
+            using var codec = SKCodec.Create(data);
+            return codec is null ? null : Decode(codec, item, spec, maxPixels);
+        }
+        finally
+        {
+            pin.Free();
+        }
+    }
+
+    private static DecodedImage? Decode(SKCodec codec, InputItem item, PreprocessSpec spec, long maxPixels)
+    {
+        if (codec.EncodedFormat != SKEncodedImageFormat.Jpeg) return null;
         var (storedW, storedH) = (codec.Info.Width, codec.Info.Height);
         if ((long)storedW * storedH > maxPixels) return null;
         var origin = codec.EncodedOrigin;
@@ -85,12 +100,8 @@ internal static class JpegFastDecoder
     /// True for a JPEG whose frame has 8-bit samples and 1 or 3 components; CMYK and 12-bit files are left to libvips.
     /// Reads markers up to the frame header only.
     /// </summary>
-    public static bool IsColourOrGreyJpeg(string path)
+    public static bool IsColourOrGreyJpeg(ReadOnlySpan<byte> b)
     {
-        Span<byte> buf = stackalloc byte[65536];
-        int n;
-        using (var f = File.OpenHandle(path)) n = RandomAccess.Read(f, buf, 0);
-        var b = buf[..n];
         if (b.Length < 4 || b[0] != 0xFF || b[1] != 0xD8) return false;
         for (var i = 2; i + 9 < b.Length;)
         {

@@ -44,13 +44,13 @@ internal sealed class BatchInference(LoadedModel model, IPostprocessor postproce
             // Decoding outputs (softmax and top-k over 54,092 classes for 万物识别) took longer than a GPU's batch when
             // done image after image on the inference thread.
             var results = new ImageResult[images.Count];
-            Parallel.For(0, images.Count, i => results[i] = postprocessor.Process(images[i], outputs, i).StampedWith(images[i].Item.Stamp));
+            Parallel.For(0, images.Count, i => results[i] = postprocessor.Process(images[i], outputs, i).StampedWith(images[i]));
             return results;
         }
         catch (Exception e) when (e is not OperationCanceledException and not ModelLoadException)
         {
             if (images.Count == 1)
-                return [ImageResult.Failed(images[0].Item.Path, ImageErrorTypes.InferenceError, e.Message.Split('\n')[0]).StampedWith(images[0].Item.Stamp)];
+                return [ImageResult.Failed(images[0].Item.Path, ImageErrorTypes.InferenceError, e.Message.Split('\n')[0]).StampedWith(images[0])];
             var half = images.Count / 2;
             Limit = Math.Min(Limit, Math.Max(1, half));
             return [.. Run(images.Take(half).ToList()), .. Run(images.Skip(half).ToList())];

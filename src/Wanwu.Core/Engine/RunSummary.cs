@@ -8,6 +8,7 @@ public sealed record RunSummary
 {
     /// <summary>
     /// Format of summary.json, written as <c>format</c>. History: 1 = the first format (files without it are format 1).
+    /// Optional fields added since, still format 1: <c>duplicates</c> (2026-11-24).
     /// </summary>
     public const int CurrentFormat = 1;
 
@@ -40,6 +41,8 @@ public sealed record RunSummary
     public required IReadOnlyDictionary<string, long> TopLabels { get; init; }
     /// <summary>Failed images per error type.</summary>
     public required IReadOnlyDictionary<string, long> Errors { get; init; }
+    /// <summary>Exact duplicates among the records (same bytes); null in a summary written before wanwu counted them.</summary>
+    public DuplicateCounts? Duplicates { get; init; }
     /// <summary>For a cluster run: how many shards the listing was split into.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Shards { get; init; }
@@ -67,7 +70,7 @@ public sealed record RunSummary
             Model = facts.Model, ModelPath = facts.ModelPath, Task = facts.Task, ExecutionProvider = facts.ExecutionProvider,
             BatchSize = facts.BatchSize, DecodeThreads = run.Decode.EffectiveThreads, Completed = facts.Completed,
             StartedAt = facts.Started, FinishedAt = DateTimeOffset.Now, Inputs = run.Inputs, OutputDir = Path.GetFullPath(run.Output.Dir),
-            TopLabels = tally.TopLabels, Errors = tally.Errors,
+            TopLabels = tally.TopLabels, Errors = tally.Errors, Duplicates = tally.Duplicates,
         };
     }
 

@@ -61,6 +61,7 @@ internal sealed class ParquetSink(OutputFolder folder) : IResultSink
         [JsonPropertyName("error_message")] public string? ErrorMessage { get; set; }
         [JsonPropertyName("file_size")] public long? FileSize { get; set; }
         [JsonPropertyName("file_mtime_ms")] public long? FileMtimeMs { get; set; }
+        [JsonPropertyName("hash")] public string? Hash { get; set; }
 
         public static Row From(ImageResult r) => new()
         {
@@ -68,6 +69,7 @@ internal sealed class ParquetSink(OutputFolder folder) : IResultSink
             Labels = r.Labels.Select(l => new Label { Id = l.Id, Name = l.Label, English = l.LabelEn, Score = l.Score }).ToList(),
             Objects = (r.Objects ?? []).Select(o => new Object { Id = o.Id, Name = o.Label, English = o.LabelEn, Score = o.Score, Box = [.. o.Box] }).ToList(),
             ErrorType = r.Error?.Type, ErrorMessage = r.Error?.Message, FileSize = r.FileSize, FileMtimeMs = r.FileMtimeMs,
+            Hash = r.Hash,
         };
     }
 }

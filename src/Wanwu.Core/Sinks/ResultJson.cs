@@ -8,7 +8,8 @@ internal static class ResultJson
 {
     /// <summary>
     /// Format of the record, written as <c>"v"</c> in every record. History: 1 = the first format (records without
-    /// <c>"v"</c> are format 1).
+    /// <c>"v"</c> are format 1). Optional fields added since, which older readers skip, so still format 1:
+    /// <c>"hash"</c> (2026-11-24, the file's content hash).
     /// </summary>
     public const int Version = 1;
 
@@ -51,6 +52,7 @@ internal static class ResultJson
         }
         if (r.FileSize is { } size) w.WriteNumber("file_size", size);
         if (r.FileMtimeMs is { } mtime) w.WriteNumber("file_mtime_ms", mtime);
+        if (r.Hash is { } hash) w.WriteString("hash", hash);
         if (r.Error is null) w.WriteNull("error");
         else
         {
@@ -110,6 +112,7 @@ internal static class ResultJson
         {
             FileSize = Long("file_size"),
             FileMtimeMs = Long("file_mtime_ms"),
+            Hash = e.TryGetProperty("hash", out var h) && h.ValueKind == JsonValueKind.String ? h.GetString() : null,
         };
     }
 }

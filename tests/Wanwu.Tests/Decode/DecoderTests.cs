@@ -52,7 +52,8 @@ public class DecoderTests
 
         var spec = new PreprocessSpec(64, 64, ResizeMode.CenterCrop);
         var item = new InputItem("q.jpg", dir["q.jpg"]);
-        var fast = JpegFastDecoder.TryDecode(item, spec, 100_000_000);
+        using var file = FileBytes.Read(item.FullPath);
+        var fast = JpegFastDecoder.TryDecode(file, item, spec, 100_000_000);
         Assert.NotNull(fast);
         var vips = new ImageDecoder(spec, 100_000_000, shrinkOnLoad: false).Decode(item);
         Assert.Equal((vips.OriginalWidth, vips.OriginalHeight, vips.Geometry), (fast.OriginalWidth, fast.OriginalHeight, fast.Geometry));
@@ -67,9 +68,9 @@ public class DecoderTests
         using var rgb = TestImages.Gradient(60, 20);
         using (var cmyk = rgb.Colourspace(Enums.Interpretation.Cmyk)) cmyk.Jpegsave(dir["cmyk.jpg"]);
         rgb.Pngsave(dir["rgb.png"]);
-        Assert.False(JpegFastDecoder.IsColourOrGreyJpeg(dir["cmyk.jpg"]));
-        Assert.False(JpegFastDecoder.IsColourOrGreyJpeg(dir["rgb.png"]));
-        Assert.True(JpegFastDecoder.IsColourOrGreyJpeg(TestPaths.SomePhotos(1)[0]));
+        Assert.False(JpegFastDecoder.IsColourOrGreyJpeg(File.ReadAllBytes(dir["cmyk.jpg"])));
+        Assert.False(JpegFastDecoder.IsColourOrGreyJpeg(File.ReadAllBytes(dir["rgb.png"])));
+        Assert.True(JpegFastDecoder.IsColourOrGreyJpeg(File.ReadAllBytes(TestPaths.SomePhotos(1)[0])));
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace Wanwu.Tests;
 public class SinkTests
 {
     private static readonly ImageResult Ok = new("dir/猫.jpg", [new LabelScore(15, "猫", "cat", 0.9f), new LabelScore(16, "狗", "dog", 0.05f)],
-        [new DetectedObject(15, "猫", "cat", 0.9f, [1, 2, 30.5f, 40])], null, 640, 480);
+        [new DetectedObject(15, "猫", "cat", 0.9f, [1, 2, 30.5f, 40])], null, 640, 480) { Hash = "xxh128:0123456789abcdef0123456789abcdef" };
     private static readonly ImageResult Bad = ImageResult.Failed("bad, \"quoted\".jpg", "decode_error", "not a known file format");
 
     [Fact]
@@ -29,6 +29,8 @@ public class SinkTests
         Assert.Equal(0, second.GetProperty("labels").GetArrayLength());
         Assert.Equal("decode_error", second.GetProperty("error").GetProperty("type").GetString());
         Assert.Equal(Ok with { Labels = Ok.Labels }, ResultJson.Read(first), new ResultComparer());
+        Assert.Equal(Ok.Hash, first.GetProperty("hash").GetString());
+        Assert.False(second.TryGetProperty("hash", out _));
     }
 
     [Fact]
@@ -37,9 +39,22 @@ public class SinkTests
         using var dir = new TempDir();
         await using (var sink = new CsvSink(new OutputFolder(dir.Path))) await sink.WriteAsync([Ok, Bad], TestContext.Current.CancellationToken);
         var lines = File.ReadAllLines(dir[OutputFolder.CsvFile]);
-        Assert.Equal("path,top_label,top_label_en,top_score,labels,objects,error_type,error_message", lines[0].TrimStart('\uFEFF'));
-        Assert.Equal("dir/猫.jpg,猫,cat,0.9,猫:0.9;狗:0.05,1,,", lines[1]);
-        Assert.Equal("\"bad, \"\"quoted\"\".jpg\",,,,,,decode_error,not a known file format", lines[2]);
+        Assert.Equal("path,top_label,top_label_en,top_score,labels,objects,error_type,error_message,hash", lines[0].TrimStart('\uFEFF'));
+        Assert.Equal("dir/猫.jpg,猫,cat,0.9,猫:0.9;狗:0.05,1,,,xxh128:0123456789abcdef0123456789abcdef", lines[1]);
+        Assert.Equal("\"bad, \"\"quoted\"\".jpg\",,,,,,decode_error,not a known file format,", lines[2]);
+        var bytes = File.ReadAllBytes(dir[OutputFolder.CsvFile]);
+        Assert.Equal([0xEF, 0xBB, 0xBF, (byte)'p'], bytes[..4]);
+        Assert.DoesNotContain((byte)'\r', bytes);
+    }
+
+    [Fact]
+    public async Task Csv_quotes_line_breaks_and_leaves_spaces_and_formulas_as_they_are()
+    {
+        using var dir = new TempDir();
+        var odd = ImageResult.Failed(" =x.jpg", "decode_error", "line one\nline \"two\"");
+        await using (var sink = new CsvSink(new OutputFolder(dir.Path))) await sink.WriteAsync([odd], TestContext.Current.CancellationToken);
+        var text = File.ReadAllText(dir[OutputFolder.CsvFile]);
+        Assert.EndsWith("\n =x.jpg,,,,,,decode_error,\"line one\nline \"\"two\"\"\",\n", text);
     }
 
     [Fact]
@@ -56,7 +71,7 @@ public class SinkTests
     private sealed class ResultComparer : IEqualityComparer<ImageResult>
     {
         public bool Equals(ImageResult? a, ImageResult? b) =>
-            a!.Path == b!.Path && a.Labels.SequenceEqual(b.Labels) && a.Error == b.Error && a.Width == b.Width &&
+            a!.Path == b!.Path && a.Labels.SequenceEqual(b.Labels) && a.Error == b.Error && a.Width == b.Width && a.Hash == b.Hash &&
             a.Objects!.Zip(b.Objects!).All(p => p.First.Box.SequenceEqual(p.Second.Box) && p.First.Label == p.Second.Label);
         public int GetHashCode(ImageResult r) => r.Path.GetHashCode();
     }
