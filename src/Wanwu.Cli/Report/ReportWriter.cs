@@ -57,13 +57,14 @@ internal static class ReportWriter
         return page;
     }
 
-    /// <summary>[path, thumb, width, height, labels [[zh, en, score]], objects [[zh, score, x1, y1, x2, y2]], error [type, message]].</summary>
+    /// <summary>[path, thumb, width, height, labels [[zh, en, score]], objects [[zh, score, x1, y1, x2, y2]], error [type, message], content hash].</summary>
     private static object?[] Entry(ImageResult r, string? thumb) =>
     [
         r.Path, thumb, r.Width, r.Height,
         r.Labels.Select(l => new object?[] { l.Label, l.LabelEn, Math.Round(l.Score, 4) }).ToArray(),
         r.Objects?.Select(o => new object?[] { o.Label, Math.Round(o.Score, 3), o.Box[0], o.Box[1], o.Box[2], o.Box[3] }).ToArray(),
         r.Error is null ? null : new object?[] { r.Error.Type, r.Error.Message },
+        r.Hash,
     ];
 
     private static string? Thumbnail(ImageResult r, IReadOnlyList<string> roots, string thumbs, int size, ref int made)

@@ -122,7 +122,7 @@ public class DecoderTests
     }
 
     /// <summary>A 2x2 BMP: red, green on the top row; blue, white below (bottom-up rows, BGR order, 4-byte row padding).</summary>
-    private static byte[] Bmp(int bits)
+    internal static byte[] Bmp(int bits)
     {
         byte[] pixels = bits == 24
             ? [255, 0, 0, 255, 255, 255, 0, 0, /* bottom row: blue, white */ 0, 0, 255, 0, 255, 0, 0, 0 /* top row: red, green */]

@@ -24,7 +24,7 @@ public class ParquetTests
         using var db = new DuckDBConnection("DataSource=:memory:");
         db.Open();
         using var cmd = db.CreateCommand();
-        cmd.CommandText = $"SELECT path, width, to_json(labels)::VARCHAR, to_json(objects)::VARCHAR, error_type, error_message, file_size FROM read_parquet('{dir["out/" + OutputFolder.ParquetFile]}')";
+        cmd.CommandText = $"SELECT path, width, to_json(labels)::VARCHAR, to_json(objects)::VARCHAR, error_type, error_message, file_size, hash FROM read_parquet('{dir["out/" + OutputFolder.ParquetFile]}')";
         using var reader = cmd.ExecuteReader();
         var seen = 0;
         while (reader.Read())
@@ -50,6 +50,7 @@ public class ParquetTests
             var error = e.GetProperty("error");
             Assert.Equal(error.ValueKind == JsonValueKind.Null ? null : error.GetProperty("type").GetString(), reader.IsDBNull(4) ? null : reader.GetString(4));
             Assert.Equal(e.GetProperty("file_size").GetInt64(), reader.GetInt64(6));
+            Assert.Equal(e.TryGetProperty("hash", out var hash) ? hash.GetString() : null, reader.IsDBNull(7) ? null : reader.GetString(7));
         }
         Assert.Equal(31, seen);
     }

@@ -90,6 +90,42 @@ public class ReportTests
     }
 
     [Fact]
+    public async Task Exact_duplicates_are_filtered_and_shown_group_by_group()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["out"]);
+        // A journal as a run writes it: x three times, y twice, the rest unique, a failure without a hash.
+        string Hash(char c) => "xxh128:" + new string(c, 32);
+        var hashes = new[] { Hash('1'), Hash('a'), Hash('2'), Hash('a'), Hash('3'), Hash('b'), Hash('a'), Hash('b') };
+        var lines = hashes.Select((h, i) => $"{{\"path\":\"p{i}.jpg\",\"labels\":[{{\"id\":1,\"label\":\"杯子\",\"label_en\":\"cup\",\"score\":0.5}}],\"hash\":\"{h}\",\"error\":null}}")
+            .Append("{\"path\":\"bad.jpg\",\"labels\":[],\"error\":{\"type\":\"decode_error\",\"message\":\"x\"}}");
+        File.WriteAllLines(dir["out/" + OutputFolder.ResultsFile], lines);
+        ReportWriter.Write(dir["out"]);
+
+        var (playwright, browser) = await Browser();
+        using (playwright)
+        await using (browser)
+        {
+            var page = await browser.NewPageAsync();
+            await page.GotoAsync(new Uri(dir["out/report.html"]).AbsoluteUri);
+            await page.WaitForSelectorAsync("body[data-ready='true']");
+            Assert.Contains("5 张 in 2 组", await page.TextContentAsync("#label option[value='__duplicates']"));
+            await page.SelectOptionAsync("#label", "__duplicates");
+            Assert.Equal("5", await page.GetAttributeAsync("body", "data-matches"));
+            var cards = page.Locator("article.card");
+            var shown = new List<(string?, string?)>();
+            for (var i = 0; i < await cards.CountAsync(); i++)
+                shown.Add((await cards.Nth(i).GetAttributeAsync("data-hash"), await cards.Nth(i).GetAttributeAsync("data-path")));
+            Assert.Equal([(Hash('a'), "p1.jpg"), (Hash('a'), "p3.jpg"), (Hash('a'), "p6.jpg"), (Hash('b'), "p5.jpg"), (Hash('b'), "p7.jpg")], shown);
+            Assert.Contains("×3", await cards.Nth(0).TextContentAsync());
+            Assert.Contains("×2", await cards.Nth(4).TextContentAsync());
+            await page.SelectOptionAsync("#label", "");
+            // Among all records, only the copies are marked: the three unique ones and the failure are not.
+            Assert.Equal(4, await page.Locator("article.card:not(:has(.dup))").CountAsync());
+        }
+    }
+
+    [Fact]
     public async Task Fifty_thousand_records_render_one_page_at_a_time()
     {
         using var dir = new TempDir();
