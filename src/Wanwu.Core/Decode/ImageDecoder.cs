@@ -89,8 +89,8 @@ internal sealed class ImageDecoder
     {
         var isBmp = BmpReader.IsBmp(file.Span);
         if (_shrinkOnLoad && !isBmp && JpegFastDecoder.TryDecode(file, item, _spec, _maxPixels) is { } jpeg) return jpeg;
-        // libvips as shipped has no BMP loader: such files are read here and resized from memory.
-        using var bmp = isBmp ? BmpReader.Read(file.Span, _maxPixels) : null;
+        // libvips as shipped has no BMP loader: such files are decoded by Skia and resized from memory.
+        using var bmp = isBmp ? BmpReader.Read(file, _maxPixels) : null;
         // libvips keeps its own copy of the bytes, which the header and the thumbnail below both read.
         using var source = isBmp ? null : Source.NewFromMemory(file.Span);
         int origW, origH;

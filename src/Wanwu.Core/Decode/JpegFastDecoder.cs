@@ -22,18 +22,7 @@ internal static class JpegFastDecoder
     public static DecodedImage? TryDecode(FileBytes file, InputItem item, PreprocessSpec spec, long maxPixels)
     {
         if (!IsColourOrGreyJpeg(file.Span)) return null;
-        // Skia reads the bytes wanwu already read (and hashed), in place: pinned for as long as the codec lives.
-        var pin = GCHandle.Alloc(file.Buffer, GCHandleType.Pinned);
-        try
-        {
-            using var data = SKData.Create(pin.AddrOfPinnedObject(), file.Length);
-            using var codec = SKCodec.Create(data);
-            return codec is null ? null : Decode(codec, item, spec, maxPixels);
-        }
-        finally
-        {
-            pin.Free();
-        }
+        return SkiaCodec.Use(file, codec => codec is null ? null : Decode(codec, item, spec, maxPixels));
     }
 
     private static DecodedImage? Decode(SKCodec codec, InputItem item, PreprocessSpec spec, long maxPixels)

@@ -121,12 +121,19 @@ public class DecoderTests
         if (name != "tiny.png") Assert.True(d.Pixels.Distinct().Count() > 20, "the gradient survives decoding");
     }
 
-    /// <summary>A 2x2 BMP: red, green on the top row; blue, white below (bottom-up rows, BGR order, 4-byte row padding).</summary>
-    internal static byte[] Bmp(int bits)
+    /// <summary>
+    /// A 2x2 BMP: red, green on the top row; blue, white below (bottom-up rows, BGR order, 4-byte row padding; 32-bit
+    /// with the fourth byte 0, as most writers leave it; RLE8: runs of one palette index, end of line, end of bitmap).
+    /// </summary>
+    internal static byte[] Bmp(int bits, bool rle8 = false)
     {
-        byte[] pixels = bits == 24
-            ? [255, 0, 0, 255, 255, 255, 0, 0, /* bottom row: blue, white */ 0, 0, 255, 0, 255, 0, 0, 0 /* top row: red, green */]
-            : [2, 3, 0, 0, /* bottom: palette 2, 3 */ 0, 1, 0, 0 /* top: palette 0, 1 */];
+        byte[] pixels = bits switch
+        {
+            24 => [255, 0, 0, 255, 255, 255, 0, 0, /* bottom row: blue, white */ 0, 0, 255, 0, 255, 0, 0, 0 /* top row: red, green */],
+            32 => [255, 0, 0, 0, 255, 255, 255, 0, /* bottom row: blue, white */ 0, 0, 255, 0, 0, 255, 0, 0 /* top row: red, green */],
+            _ when rle8 => [1, 2, 1, 3, 0, 0, /* bottom: palette 2, 3 */ 1, 0, 1, 1, 0, 1 /* top: palette 0, 1 */],
+            _ => [2, 3, 0, 0, /* bottom: palette 2, 3 */ 0, 1, 0, 0 /* top: palette 0, 1 */],
+        };
         byte[] palette = bits == 8 ? [0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0] : [];
         var offset = 54 + palette.Length;
         var header = new byte[54];
@@ -138,21 +145,25 @@ public class DecoderTests
         BitConverter.GetBytes(2).CopyTo(header, 22);
         BitConverter.GetBytes((short)1).CopyTo(header, 26);
         BitConverter.GetBytes((short)bits).CopyTo(header, 28);
+        BitConverter.GetBytes(rle8 ? 1 : 0).CopyTo(header, 30);
+        BitConverter.GetBytes(pixels.Length).CopyTo(header, 34);
         BitConverter.GetBytes(bits == 8 ? 4 : 0).CopyTo(header, 46);
         return [.. header, .. palette, .. pixels];
     }
 
     [Theory]
-    [InlineData(24)]
-    [InlineData(8)]
-    public void Bmp_files_decode_with_their_true_colours(int bits)
+    [InlineData(24, false)]
+    [InlineData(32, false)]
+    [InlineData(8, false)]
+    [InlineData(8, true)]
+    public void Bmp_files_decode_with_their_true_colours(int bits, bool rle8)
     {
         using var dir = new TempDir();
-        File.WriteAllBytes(dir["four.BMP"], Bmp(bits));
+        File.WriteAllBytes(dir["four.BMP"], Bmp(bits, rle8));
         var d = Decode(dir["four.BMP"], new ImageDecoder(new PreprocessSpec(2, 2), 1000));
         Assert.Equal((2, 2), (d.OriginalWidth, d.OriginalHeight));
         Assert.Equal([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255], d.Pixels);
-        File.WriteAllBytes(dir["cut.bmp"], Bmp(bits)[..60]);
+        File.WriteAllBytes(dir["cut.bmp"], Bmp(bits, rle8)[..60]);
         Assert.Equal("decode_error", Fails(dir["cut.bmp"]).Type);
     }
 
