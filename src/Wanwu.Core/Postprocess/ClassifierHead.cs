@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Wanwu.Backends;
 using Wanwu.Decode;
 using Wanwu.Models;
@@ -29,7 +30,7 @@ internal sealed class ClassifierHead(ClassifierOutput head, LabelSet labels, int
         var scores = outputs[head.Scores].Row(index).ToArray();
         var kind = head.Scoring == ScoreKind.Auto ? (LooksLikeProbabilities(scores) ? ScoreKind.Probabilities : ScoreKind.Logits) : head.Scoring;
         if (kind == ScoreKind.Logits) Softmax(scores);
-        else if (kind == ScoreKind.Sigmoid) for (var i = 0; i < scores.Length; i++) scores[i] = 1f / (1f + MathF.Exp(-scores[i]));
+        else if (kind == ScoreKind.Sigmoid) TensorPrimitives.Sigmoid(scores, scores);
         var best = _merged is null
             ? TopK(scores, topK).Select(i => new LabelScore(i, labels[i].Zh, labels[i].En, scores[i])).ToList()
             : Merge(scores);
@@ -47,13 +48,12 @@ internal sealed class ClassifierHead(ClassifierOutput head, LabelSet labels, int
         return sum is > 0.5f and < 1.5f;
     }
 
+    /// <summary>In place, vectorised; the largest logit is subtracted first so that large logits do not overflow.</summary>
     public static void Softmax(Span<float> v)
     {
-        var max = float.NegativeInfinity;
-        foreach (var x in v) max = Math.Max(max, x);
-        var sum = 0f;
-        for (var i = 0; i < v.Length; i++) sum += v[i] = MathF.Exp(v[i] - max);
-        for (var i = 0; i < v.Length; i++) v[i] /= sum;
+        TensorPrimitives.Subtract(v, TensorPrimitives.Max(v), v);
+        TensorPrimitives.Exp(v, v);
+        TensorPrimitives.Divide(v, TensorPrimitives.Sum(v), v);
     }
 
     public static int[] TopK(ReadOnlySpan<float> scores, int k)

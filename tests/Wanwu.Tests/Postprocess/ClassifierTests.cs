@@ -37,5 +37,8 @@ public class ClassifierTests
         ClassifierHead.Softmax(p);
         Assert.Equal(1, p.Sum(), 5);
         Assert.Equal(MathF.Exp(3.5f) / logits.Sum(MathF.Exp), p[3], 5);
+        float[] large = [1000, 999];
+        ClassifierHead.Softmax(large);
+        Assert.Equal(1 / (1 + MathF.Exp(-1)), large[0], 5);
     }
 }
