@@ -186,7 +186,8 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
         var records = plan.Shards.SelectMany(s => Sinks.ResultJournal.ReadAll(new Sinks.OutputFolder(s.Dir)));
         var facts = new RunFacts(started, seconds, state.Workers.Values.Sum(), skipped, Completed: true,
             first?.Model ?? options.Model.Model, first?.ModelPath ?? "", first?.Task ?? "",
-            string.Join(",", shardSummaries.Select(s => s.ExecutionProvider).Distinct()), first?.BatchSize ?? options.Model.BatchSize);
+            string.Join(",", shardSummaries.Select(s => s.ExecutionProvider).Distinct()), first?.BatchSize ?? options.Model.BatchSize,
+            first?.LabelsLanguage ?? "zh");
         return RunSummary.Of(records, options, facts) with
         {
             DecodeThreads = first?.DecodeThreads ?? options.Decode.Threads,

@@ -28,6 +28,9 @@ internal static class ModelLoader
             tags = TextEmbeddings.For(spec.Dir, card, prompts, options.CacheDir, log);
         }
         if (options.LabelMapFile is { } mapFile) spec = spec with { Labels = LabelMap.Load(mapFile).Apply(spec.Labels) };
+        if (spec.Labels.NotChinese is > 0 and var english)
+            log?.WriteLine($"wanwu: {english} of the {spec.Labels.Count} labels of {spec.Name} have no Chinese name, so they are reported as they are; " +
+                "give them Chinese names with --label-map FILE (lines: from<TAB>to[<TAB>to_en])");
         var devices = options.Devices.Select(DeviceSpec.Parse).Select(d =>
         {
             var (device, note) = ExecutionProviders.Resolve(d);

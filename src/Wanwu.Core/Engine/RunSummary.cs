@@ -29,6 +29,8 @@ public sealed record RunSummary
     public required string ModelPath { get; init; }
     public required string Task { get; init; }
     public required string ExecutionProvider { get; init; }
+    /// <summary>Whether the model's labels are Chinese: <c>zh</c>, <c>mixed</c> or <c>none</c> (see <c>--label-map</c>).</summary>
+    public string LabelsLanguage { get; init; } = "zh";
     public required int BatchSize { get; init; }
     public required int DecodeThreads { get; init; }
     public required bool Completed { get; init; }
@@ -64,7 +66,7 @@ public sealed record RunSummary
         {
             Total = tally.Total, Ok = tally.Total - tally.Failed, Failed = tally.Failed, ThisRun = facts.ThisRun, Skipped = facts.Skipped,
             Seconds = Math.Round(facts.Seconds, 3), ImagesPerSecond = facts.Seconds > 0 ? Math.Round(facts.ThisRun / facts.Seconds, 2) : 0,
-            Model = facts.Model, ModelPath = facts.ModelPath, Task = facts.Task, ExecutionProvider = facts.ExecutionProvider,
+            Model = facts.Model, ModelPath = facts.ModelPath, Task = facts.Task, ExecutionProvider = facts.ExecutionProvider, LabelsLanguage = facts.LabelsLanguage,
             BatchSize = facts.BatchSize, DecodeThreads = run.Decode.EffectiveThreads, Completed = facts.Completed,
             StartedAt = facts.Started, FinishedAt = DateTimeOffset.Now, Inputs = run.Inputs, OutputDir = Path.GetFullPath(run.Output.Dir),
             TopLabels = tally.TopLabels, Errors = tally.Errors,
@@ -78,4 +80,4 @@ public sealed record RunSummary
 
 /// <summary>What a run itself knows for its summary, beside the records.</summary>
 internal sealed record RunFacts(DateTimeOffset Started, double Seconds, long ThisRun, long Skipped, bool Completed,
-    string Model, string ModelPath, string Task, string ExecutionProvider, int BatchSize);
+    string Model, string ModelPath, string Task, string ExecutionProvider, int BatchSize, string LabelsLanguage = "zh");
