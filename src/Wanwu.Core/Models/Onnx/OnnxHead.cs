@@ -17,9 +17,10 @@ internal enum ScoreKind
 /// Appends the classifier head to the graph, so that only k labels per image leave the device: the scores become
 /// probabilities (float32 Softmax or Sigmoid, or nothing) and TopK on the last axis gives
 /// <see cref="ScoresOutput"/> [N, k] float32 and <see cref="IndicesOutput"/> [N, k] int64, largest first, ties to the
-/// lower index, exactly as <see cref="Postprocess.ClassifierHead"/> orders them on the CPU. The full scores output
-/// leaves the graph outputs unless kept. Label maps that merge classes under one name (ClassifierHead sums their
-/// probabilities) are not replicated: a model with such a map keeps the CPU head.
+/// lower index, as <see cref="Postprocess.ClassifierHead"/> orders them on the CPU. The full scores output leaves the
+/// graph outputs unless kept. Label maps that merge classes under one name (ClassifierHead sums their probabilities)
+/// are not replicated: a model with such a map keeps the CPU head. Append before or after
+/// <see cref="OnnxPrecision.Convert"/>: the conversion keeps an appended head in float32.
 /// </summary>
 internal static class OnnxHead
 {

@@ -311,37 +311,56 @@ internal static class OnnxPrecision
 
         /// <summary>
         /// The last MatMul/Gemm/Conv before each float graph output, through bias adds, reshapes and activations, with
-        /// those nodes, where it has more classes than the threshold.
+        /// those nodes, where it has more classes than the threshold; and a head <see cref="OnnxHead"/> appended.
         /// </summary>
         private HashSet<NodeProto> ClassifierHead()
         {
             var head = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
-            string[] through = ["Add", "Sub", "Mul", "Div", "Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Softmax", "LogSoftmax", "Sigmoid", "Cast"];
             foreach (var output in _g.Output.Where(o => _types.IsFloat(o.Name)))
+                head.UnionWith(HeadPath(output.Name, output));
+            // Appended before the conversion: all that is computed from the raw scores (Softmax, auto's test, TopK, the
+            // gather) stays float32 too, or TopK would rank float16-rounded scores and the scores would have 3 digits.
+            var appended = _types.Sorted.FirstOrDefault(n => n.OpType == "TopK" && n.Output.Contains(OnnxHead.IndicesOutput) && _graphOutputs.Contains(OnnxHead.IndicesOutput));
+            if (appended is not null)
             {
-                var path = new List<NodeProto>();
-                var t = output.Name;
-                for (var depth = 0; depth < 12 && _producer.TryGetValue(t, out var n); depth++)
-                {
-                    path.Add(n);
-                    if (n.OpType is "MatMul" or "Gemm" or "Conv")
-                    {
-                        var classes = ClassCount(n, output);
-                        if (classes > _options.HeadClassThreshold) head.UnionWith(path);
-                        break;
-                    }
-                    if (!through.Contains(n.OpType)) break;
-                    // Follow the computed input; the others are the bias, the shape, the scale.
-                    var computed = n.Input.Where(i => i.Length > 0 && !_initializers.ContainsKey(i) && !(_producer.TryGetValue(i, out var p) && p.OpType == "Constant")).ToList();
-                    if (computed.Count != 1) break;
-                    t = computed[0];
-                }
+                head.UnionWith(Downstream(appended.Input[0]));
+                head.UnionWith(HeadPath(appended.Input[0], null));
             }
             return head;
         }
 
+        private List<NodeProto> HeadPath(string scores, ValueInfoProto? output)
+        {
+            string[] through = ["Add", "Sub", "Mul", "Div", "Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Softmax", "LogSoftmax", "Sigmoid", "Cast"];
+            var path = new List<NodeProto>();
+            var t = scores;
+            for (var depth = 0; depth < 12 && _producer.TryGetValue(t, out var n); depth++)
+            {
+                path.Add(n);
+                if (n.OpType is "MatMul" or "Gemm" or "Conv") return ClassCount(n, output) > _options.HeadClassThreshold ? path : [];
+                if (!through.Contains(n.OpType)) break;
+                // Follow the computed input; the others are the bias, the shape, the scale.
+                var computed = n.Input.Where(i => i.Length > 0 && !_initializers.ContainsKey(i) && !(_producer.TryGetValue(i, out var p) && p.OpType == "Constant")).ToList();
+                if (computed.Count != 1) break;
+                t = computed[0];
+            }
+            return [];
+        }
+
+        /// <summary>Every node that reads <paramref name="t"/>, directly or through others.</summary>
+        private HashSet<NodeProto> Downstream(string t)
+        {
+            var found = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+            var queue = new Queue<string>([t]);
+            while (queue.TryDequeue(out var name))
+                foreach (var (node, _) in _consumers.GetValueOrDefault(name) ?? [])
+                    if (found.Add(node))
+                        foreach (var o in node.Output) queue.Enqueue(o);
+            return found;
+        }
+
         /// <summary>Classes of a head node, from its weight's shape, else from the graph output's last dimension.</summary>
-        private long ClassCount(NodeProto n, ValueInfoProto output)
+        private long ClassCount(NodeProto n, ValueInfoProto? output)
         {
             if (n.Input.Count > 1 && _initializers.TryGetValue(n.Input[1], out var w) && w.Dims.Count >= 2)
             {
@@ -352,7 +371,7 @@ internal static class OnnxPrecision
                     _ => w.Dims[0],
                 };
             }
-            var dims = output.Type?.TensorType?.Shape?.Dim;
+            var dims = output?.Type?.TensorType?.Shape?.Dim;
             return dims is { Count: > 0 } && dims[^1].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? dims[^1].DimValue : 0;
         }
 

@@ -186,5 +186,15 @@ public sealed class OnnxHeadTests
         // And the labels are the float32 model's: same top-1 for every photo.
         var reference = (float[])OnnxTestKit.Run(fp32, "pixels", pixels, shape, "logits")["logits"];
         Assert.Equal(OnnxTestKit.Top1(reference, photos.Count).Select(i => (long)i), cpu.Select(l => (long)l[0].Id));
+
+        // The other order, the head appended (kind auto) and then the model converted: the head stays float32 all the same.
+        var appendedFirst = OnnxPrecision.Convert(OnnxHead.Append(fp32, "logits", ScoreKind.Auto, K));
+        Assert.True(appendedFirst.Converted, appendedFirst.Reason);
+        types = OnnxElementTypes.TryInfer(appendedFirst.Model.Graph, out problem) ?? throw new Xunit.Sdk.XunitException(problem);
+        Assert.All(appendedFirst.Model.Graph.Node.Where(n => n.OpType is "TopK" or "GatherElements" or "Where" or "Softmax" or "ReduceSum"),
+            n => Assert.Equal((int)DataType.Float, types[n.Input[n.OpType == "Where" ? 1 : 0]]));
+        var other = OnnxTestKit.Run(appendedFirst.Model, "pixels", pixels, shape, OnnxHead.ScoresOutput, OnnxHead.IndicesOutput);
+        Assert.Equal(outputs[OnnxHead.IndicesOutput], other[OnnxHead.IndicesOutput]);
+        Assert.All(((float[])outputs[OnnxHead.ScoresOutput]).Zip((float[])other[OnnxHead.ScoresOutput]), p => Assert.Equal(p.First, p.Second, 1e-6f));
     }
 }

@@ -49,6 +49,13 @@ public sealed class OnnxPrecisionTests
         Assert.Equal((int)DataType.Float16, types[Op("Conv").Input[0]]);
         Assert.Equal((int)DataType.Float16, types[g.Node.First(n => n.OpType == "Cast" && n.Input[0] == "pixels").Output[0]]);
         Assert.Equal(wideHead ? (int)DataType.Float : (int)DataType.Float16, types[g.Node.Single(n => n.OpType == "Gemm" && n.Output[0].StartsWith("logits", StringComparison.Ordinal)).Input[0]]);
+        // The Constant 1 added (in float16) to the float32 Softmax's output becomes a float16 constant; value_info follows the new types.
+        Assert.Equal((int)DataType.Float16, types["one"]);
+        Assert.Equal((int)DataType.Float16, g.Node.Single(n => n.OpType == "Constant").Attribute.Single().T.DataType);
+        var valueInfo = g.ValueInfo.ToDictionary(v => v.Name, v => v.Type.TensorType.ElemType);
+        Assert.Equal((int)DataType.Float16, valueInfo["relu"]);
+        Assert.Equal((int)DataType.Float16, valueInfo["attended"]);
+        Assert.Equal((int)DataType.Int64, valueInfo["shape"]);
         Assert.Contains(result.Float32Nodes, n => n.StartsWith("Softmax", StringComparison.Ordinal));
         Assert.Equal(wideHead, result.Float32Nodes.Contains("Gemm logits"));
 

@@ -16,7 +16,7 @@ internal static class OnnxTestKit
 {
     /// <summary>
     /// A small image classifier over uint8 NHWC pixels, as wanwu feeds them: Cast to float, Transpose, scaling,
-    /// Conv + BatchNormalization + Relu, MaxPool, Conv + Relu, a channel Softmax (attention), a linear Resize, a ReduceMean
+    /// Conv + BatchNormalization + Relu, MaxPool, Conv + Relu, a channel Softmax (attention, plus a Constant node's 1), a linear Resize, a ReduceMean
     /// pool, a Reshape to a shape computed with Shape/Slice/Concat, a hidden Gemm, and a Gemm head of
     /// <paramref name="classes"/> classes whose logits are the output "logits". Random weights with the given seed.
     /// </summary>
@@ -42,7 +42,8 @@ internal static class OnnxTestKit
         x = g.Node("MaxPool", "pool", [x], Attr("kernel_shape", [2L, 2]), Attr("strides", [2L, 2]));
         x = g.Node("Relu", "relu", [Conv(x, 32, 16, 3)]);
         var attention = g.Node("Softmax", "channel_attention", [x], Attr("axis", 1L));
-        x = g.Node("Mul", "attended", [x, g.Node("Add", "attention_1", [attention, g.Floats("one", [], [1f])])]);
+        var one = g.Node("Constant", "one", [], new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = new TensorProto { DataType = (int)DataType.Float, FloatData = { 1f } } });
+        x = g.Node("Mul", "attended", [x, g.Node("Add", "attention_1", [attention, one])]);
         x = g.Node("Resize", "half", [x, "", g.Floats("scales", [4], [1, 1, 0.5f, 0.5f])], Attr("mode", "linear"));
         x = g.Node("ReduceMean", "gap", [x, g.Int64s("axes", 2, 3)], Attr("keepdims", 1L));
         var batch = g.Node("Slice", "batch", [g.Node("Shape", "shape", [x]), g.Int64s("start", 0), g.Int64s("end", 1)]);
@@ -51,7 +52,11 @@ internal static class OnnxTestKit
         // Scaled so that the softmax has a clear winner, as a trained head's has.
         g.NodeNamed("Gemm", "logits", [x, g.Floats("fc2_w", [classes, 64], Uniform(classes * 64, 3.6)), g.Floats("fc2_b", [classes], Uniform(classes, 0.5))], Attr("transB", 1L));
         g.Output("logits", DataType.Float, -1, classes);
-        return g.Build();
+        var model = g.Build();
+        // value_info as shape inference leaves it, which the rewrite must keep true.
+        foreach (var (name, type) in new[] { ("relu", DataType.Float), ("attended", DataType.Float), ("features", DataType.Float), ("shape", DataType.Int64) })
+            model.Graph.ValueInfo.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } });
+        return model;
     }
 
     /// <summary>
