@@ -51,9 +51,10 @@ internal sealed class ClassifierHead(ClassifierOutput head, LabelSet labels, int
     {
         var max = float.NegativeInfinity;
         foreach (var x in v) max = Math.Max(max, x);
-        var sum = 0f;
+        // A double sum: summed in float one by one, 54,092 terms (万物识别) are off by up to 5e-5 of the result.
+        var sum = 0.0;
         for (var i = 0; i < v.Length; i++) sum += v[i] = MathF.Exp(v[i] - max);
-        for (var i = 0; i < v.Length; i++) v[i] /= sum;
+        for (var i = 0; i < v.Length; i++) v[i] = (float)(v[i] / sum);
     }
 
     public static int[] TopK(ReadOnlySpan<float> scores, int k)
