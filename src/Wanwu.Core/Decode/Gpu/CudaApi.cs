@@ -63,7 +63,7 @@ internal sealed unsafe class CudaApi
                 if (api._missingExports.Count == 0) return (api, null);
                 problems.Add($"the CUDA {Label(major)} libraries lack {string.Join(", ", api._missingExports)}");
             }
-            else problems.Add(missing.Count == Stems.Length ? $"no CUDA {Label(major)} libraries" : $"CUDA {Label(major)}: {string.Join(", ", missing)} not found");
+            else problems.Add($"CUDA {Label(major)}: {string.Join(", ", missing)} not found");
             foreach (var (h, _) in handles.Values) NativeLibrary.Free(h);
         }
         return (null, $"{string.Join("; ", problems)} (looked in the loader's paths and {string.Join(", ", folders)})");
@@ -116,6 +116,7 @@ internal sealed unsafe class CudaApi
         NvJpegJpegStreamDestroy = (delegate* unmanaged<nint, int>)Export(jpeg, "nvjpegJpegStreamDestroy");
         NvJpegJpegStreamParseHeader = (delegate* unmanaged<nint, byte*, nuint, nint, int>)Export(jpeg, "nvjpegJpegStreamParseHeader");
         NvJpegDecodeBatchedSupported = (delegate* unmanaged<nint, nint, int*, int>)Export(jpeg, "nvjpegDecodeBatchedSupported");
+        NvJpegGetHardwareDecoderInfo = (delegate* unmanaged<nint, uint*, uint*, int>)Export(jpeg, "nvjpegGetHardwareDecoderInfo", optional: true);
 
         // Only for reporting the version: optional.
         NppGetLibVersion = (delegate* unmanaged<NppLibraryVersion*>)Export(libs["libnppc"].Handle, "nppGetLibVersion", optional: true);
@@ -155,6 +156,25 @@ internal sealed unsafe class CudaApi
     public readonly delegate* unmanaged<nint, int> NvJpegJpegStreamDestroy;
     public readonly delegate* unmanaged<nint, byte*, nuint, nint, int> NvJpegJpegStreamParseHeader;
     public readonly delegate* unmanaged<nint, nint, int*, int> NvJpegDecodeBatchedSupported;
+    /// <summary>Engines and cores of the hardware decoder (nvJPEG 11.6+); null where the library lacks it.</summary>
+    public readonly delegate* unmanaged<nint, uint*, uint*, int> NvJpegGetHardwareDecoderInfo;
+
+    /// <summary>
+    /// A handle on nvJPEG's hardware decoder, or null with nvJPEG's reason: nvjpegCreateEx refuses the backend on GPUs
+    /// without the engine (NVJPEG_STATUS_ARCH_MISMATCH), and a handle that reports no engines is not kept.
+    /// </summary>
+    public (nint Handle, string? Problem, string? Engines) CreateHardwareHandle()
+    {
+        nint handle;
+        var status = NvJpegCreateEx(CudaConst.BackendHardware, 0, 0, 0, &handle);
+        if (status != 0) return (0, NvJpegStatusName(status), null);
+        if (NvJpegGetHardwareDecoderInfo == null) return (handle, null, null);
+        uint engines, cores;
+        status = NvJpegGetHardwareDecoderInfo(handle, &engines, &cores);
+        if (status == 0 && engines > 0) return (handle, null, $"{engines} engine(s) of {cores} core(s)");
+        NvJpegDestroy(handle);
+        return (0, status == 0 ? "the hardware decoder reports no engines" : NvJpegStatusName(status), null);
+    }
 
     // NPP (NppStatus is an int: negative errors, positive warnings).
     public readonly delegate* unmanaged<NppLibraryVersion*> NppGetLibVersion;

@@ -43,10 +43,10 @@ internal static class GpuDecodeSupport
             if (hardware)
             {
                 api.Cuda(api.SetDevice(deviceId), "cudaSetDevice");
-                nint handle;
-                var status = api.NvJpegCreateEx(CudaConst.BackendHardware, 0, 0, 0, &handle);
-                if (status == 0) api.NvJpegDestroy(handle);
-                details.Add(status == 0 ? $"hardware JPEG decoder on GPU {deviceId}" : $"no hardware JPEG decoder on GPU {deviceId} ({CudaApi.NvJpegStatusName(status)}): GPU hybrid decoding");
+                var (handle, why, engines) = api.CreateHardwareHandle();
+                if (handle != 0) api.NvJpegDestroy(handle);
+                details.Add(handle != 0 ? $"hardware JPEG decoder on GPU {deviceId}{(engines is null ? "" : $": {engines}")}"
+                    : $"no hardware JPEG decoder on GPU {deviceId} ({why}): GPU hybrid decoding");
             }
             return new(true, null, details);
         }

@@ -65,13 +65,9 @@ internal sealed unsafe class NvJpegBatchDecoder : IDisposable
             api.Cuda(api.StreamCreateWithFlags(&stream, CudaConst.StreamNonBlocking), "cudaStreamCreateWithFlags");
             _stream = stream;
             _npp = StreamContext(api, deviceId, stream);
-            var hardware = useHardware ? api.NvJpegCreateEx(CudaConst.BackendHardware, 0, 0, 0, &handle) : -1;
-            HardwareBackend = hardware == 0;
-            if (!HardwareBackend)
-            {
-                HardwareProblem = useHardware ? CudaApi.NvJpegStatusName(hardware) : "not asked for";
-                api.Jpeg(api.NvJpegCreateEx(CudaConst.BackendDefault, 0, 0, 0, &handle), "nvjpegCreateEx");
-            }
+            (handle, HardwareProblem, _) = useHardware ? api.CreateHardwareHandle() : (0, "not asked for", null);
+            HardwareBackend = handle != 0;
+            if (!HardwareBackend) api.Jpeg(api.NvJpegCreateEx(CudaConst.BackendDefault, 0, 0, 0, &handle), "nvjpegCreateEx");
             _handle = handle;
             api.Jpeg(api.NvJpegJpegStateCreate(handle, &state), "nvjpegJpegStateCreate");
             _state = state;
@@ -97,7 +93,10 @@ internal sealed unsafe class NvJpegBatchDecoder : IDisposable
     /// <summary>Why the hardware decoder is not used (nvjpegCreateEx's status), or null when it is.</summary>
     public string? HardwareProblem { get; }
 
-    /// <summary>The device batch: <see cref="MaxBatch"/> images of [H, W, 3] bytes, image i at <c>i * BytesPerImage</c>.</summary>
+    /// <summary>
+    /// The device batch: <see cref="MaxBatch"/> images of [H, W, 3] bytes, image i at <c>i * BytesPerImage</c>. The next
+    /// <see cref="Decode"/> overwrites it: a pipeline that decodes while the model runs uses two decoders.
+    /// </summary>
     public nint DeviceBatch => _batch.Pointer;
 
     /// <summary>
@@ -224,6 +223,7 @@ internal sealed unsafe class NvJpegBatchDecoder : IDisposable
         _scratch.Ensure(Math.Max(scratchBytes, Alignment));
 
         var pins = new GCHandle[n];
+        var finished = false;
         try
         {
             var data = new nint[n];
@@ -245,9 +245,12 @@ internal sealed unsafe class NvJpegBatchDecoder : IDisposable
                 else Place(plans[i], _decoded.Pointer + (nint)offsets[k], _scratch.Pointer + (nint)scratchOffsets[k], i);
             }
             Synchronize();
+            finished = true;
         }
         finally
         {
+            // After a failure, work already queued may still read the files: wait for it (its status is not news) before unpinning.
+            if (!finished) _api.StreamSynchronize(_stream);
             foreach (var pin in pins) if (pin.IsAllocated) pin.Free();
         }
     }

@@ -1,4 +1,5 @@
 using NetVips;
+using SkiaSharp;
 using Wanwu.Decode;
 using Wanwu.Decode.Gpu;
 using Wanwu.Sources;
@@ -90,6 +91,8 @@ public class GpuRoutingTests
         tagged.Jpegsave(dir["o.jpg"]);
         var (_, fallback) = Route(dir["o.jpg"]);
         Assert.Equal(leftToCpu is null ? null : GpuFallbackReason.Rotated, fallback?.Reason);
+        // The orientation read here is the one the CPU fast path (Skia) turns the image by.
+        using (var codec = SKCodec.Create(dir["o.jpg"])) Assert.Equal((SKEncodedOrigin)orientation, codec.EncodedOrigin);
         if (leftToCpu is { } o) Assert.Contains($"orientation {o}", fallback!.Detail);
     }
 
@@ -144,6 +147,7 @@ public class GpuRoutingTests
                 continue;
             }
             onGpu++;
+            using (var codec = SKCodec.Create(photo)) Assert.Equal(SKEncodedOrigin.TopLeft, codec.EncodedOrigin);
             var fast = JpegFastDecoder.TryDecode(new InputItem(Path.GetFileName(photo), photo), spec, 100_000_000);
             Assert.True(fast is not null, $"{photo} goes to the GPU but the CPU fast path would not take it");
             Assert.Equal((fast.OriginalWidth, fast.OriginalHeight, fast.Geometry), (plan!.Value.SourceWidth, plan.Value.SourceHeight, plan.Value.Geometry));
