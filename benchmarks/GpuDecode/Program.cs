@@ -52,6 +52,11 @@ var spec = new PreprocessSpec(width, height, mode, crop);
 var files = Directory.GetFiles(folder).Where(f => Path.GetExtension(f).ToLowerInvariant() is ".jpg" or ".jpeg")
     .Order(StringComparer.Ordinal).Take(Int("--limit", int.MaxValue)).ToArray();
 var items = files.Select(f => new InputItem(Path.GetFileName(f), f)).ToArray();
+if (items.Length == 0)
+{
+    Console.Error.WriteLine($"no .jpg or .jpeg files in {folder}");
+    return 2;
+}
 Console.WriteLine($"{files.Length} JPEGs in {folder}; model input {width}x{height} {Value(args, "--mode") ?? "center-crop"} (crop {crop}); batch {batch}; {Environment.ProcessorCount} cores");
 var report = new Dictionary<string, object?> { ["files"] = files.Length, ["input"] = $"{width}x{height} {mode} {crop}", ["batch"] = batch, ["cores"] = Environment.ProcessorCount };
 
