@@ -3,16 +3,6 @@ using DataType = Wanwu.Models.Onnx.TensorProto.Types.DataType;
 
 namespace Wanwu.Models.Onnx;
 
-/// <summary>How a classifier's raw scores become the scores wanwu reports (the card's <c>output.kind</c>).</summary>
-internal enum ScoreKind
-{
-    /// <summary>Per image, as <see cref="Postprocess.ClassifierHead"/> decides: scores in [0, 1] summing to 0.5..1.5 are probabilities, others logits.</summary>
-    Auto,
-    Probabilities,
-    Logits,
-    Sigmoid,
-}
-
 /// <summary>
 /// Appends the classifier head to the graph, so that only k labels per image leave the device: the scores become
 /// probabilities (float32 Softmax or Sigmoid, or nothing) and TopK on the last axis gives
@@ -27,14 +17,6 @@ internal static class OnnxHead
     public const string ScoresOutput = "topk_scores";
     public const string IndicesOutput = "topk_indices";
 
-    /// <summary>The card's kind read as <see cref="Postprocess.ClassifierHead"/> reads it: absent or "auto" → Auto, "logits", "sigmoid", anything else → scores taken as they are.</summary>
-    public static ScoreKind ParseKind(string? kind) => kind?.ToLowerInvariant() switch
-    {
-        null or "auto" => ScoreKind.Auto,
-        "logits" => ScoreKind.Logits,
-        "sigmoid" => ScoreKind.Sigmoid,
-        _ => ScoreKind.Probabilities,
-    };
 
     /// <summary>
     /// A copy of <paramref name="model"/> with the head appended to output <paramref name="scores"/> (null: the first

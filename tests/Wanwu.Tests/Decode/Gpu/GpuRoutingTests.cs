@@ -97,11 +97,12 @@ public class GpuRoutingTests
     }
 
     [Theory]
-    [InlineData(ResizeMode.Stretch)]
-    [InlineData(ResizeMode.CenterCrop)]
-    [InlineData(ResizeMode.Letterbox)]
-    public void The_gpu_resize_reports_the_cpu_paths_geometry_in_every_mode(ResizeMode mode)
+    [InlineData(nameof(ResizeMode.Stretch))]
+    [InlineData(nameof(ResizeMode.CenterCrop))]
+    [InlineData(nameof(ResizeMode.Letterbox))]
+    public void The_gpu_resize_reports_the_cpu_paths_geometry_in_every_mode(string modeName)
     {
+        var mode = Enum.Parse<ResizeMode>(modeName);
         using var dir = new TempDir();
         var path = Jpeg(dir, "wide.jpg", (i, p) => i.Jpegsave(p, q: 90), 900, 500);
         var spec = new PreprocessSpec(224, 160, mode, 0.875);

@@ -31,11 +31,12 @@ public class NvJpegBatchDecoderTests
         (a.Zip(b, (x, y) => Math.Abs(x - y)).Average(), a.Zip(b, (x, y) => Math.Abs(x - y)).Max());
 
     [Theory]
-    [InlineData(ResizeMode.CenterCrop)]
-    [InlineData(ResizeMode.Stretch)]
-    [InlineData(ResizeMode.Letterbox)]
-    public void Real_photos_decode_on_the_gpu_like_the_cpu_path_and_the_rest_come_back_with_a_reason(ResizeMode mode)
+    [InlineData(nameof(ResizeMode.CenterCrop))]
+    [InlineData(nameof(ResizeMode.Stretch))]
+    [InlineData(nameof(ResizeMode.Letterbox))]
+    public void Real_photos_decode_on_the_gpu_like_the_cpu_path_and_the_rest_come_back_with_a_reason(string modeName)
     {
+        var mode = Enum.Parse<ResizeMode>(modeName);
         RequireGpu();
         using var dir = new TempDir();
         using (var rgb = TestImages.Gradient(800, 600))
@@ -133,7 +134,7 @@ public class NvJpegBatchDecoderTests
         {
             Name = "means", Task = "classify", InputName = "pixels", Layout = InputLayout.Nchw, Dtype = InputDtype.Float32,
             Width = 128, Height = 96, Resize = ResizeMode.CenterCrop, PixelScale = 255, Mean = [0.485, 0.456, 0.406], Std = [0.229, 0.224, 0.225],
-            Output = new OutputCard { Kind = "logits" }, Labels = new LabelSet([]),
+            Head = new ClassifierOutput(0, ScoreKind.Logits), Labels = new LabelSet([]),
         };
         File.WriteAllBytes(dir["adapted.onnx"], OnnxInputAdapter.Adapt(g.Build(), spec).ToByteArray());
 

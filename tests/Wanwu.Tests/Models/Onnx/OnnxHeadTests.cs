@@ -64,7 +64,7 @@ public sealed class OnnxHeadTests
     public void The_appended_head_gives_classifier_heads_labels_and_scores(string kind)
     {
         var rows = Rows(kind, Classes, seed: kind.Length);
-        var model = OnnxHead.Append(PassThrough(-1, Classes), "scores", OnnxHead.ParseKind(kind), K);
+        var model = OnnxHead.Append(PassThrough(-1, Classes), "scores", ((ClassifierOutput)OutputHead.Parse(new OutputCard { Kind = kind }, ["scores"], zeroShot: false)).Scoring, K);
         Assert.Equal([OnnxHead.ScoresOutput, OnnxHead.IndicesOutput], model.Graph.Output.Select(o => o.Name));
         var outputs = OnnxTestKit.Run(model, "raw", rows.SelectMany(r => r).ToArray(), [rows.Length, Classes], OnnxHead.ScoresOutput, OnnxHead.IndicesOutput);
         var scores = (float[])outputs[OnnxHead.ScoresOutput];
@@ -124,10 +124,10 @@ public sealed class OnnxHeadTests
         var spec = new ModelSpec
         {
             Name = "head", Task = "classify", InputName = "raw", Layout = InputLayout.Nchw, Dtype = InputDtype.Float32, Width = 1, Height = 1,
-            Resize = ResizeMode.Stretch, Output = new OutputCard { Kind = kind, Scores = "scores" },
+            Resize = ResizeMode.Stretch, Head = OutputHead.Parse(new OutputCard { Kind = kind, Scores = "scores" }, ["scores"], zeroShot: false),
             Labels = new LabelSet(Enumerable.Range(0, classes).Select(i => new ClassName($"类别{i}", null))),
         };
-        var head = new ClassifierHead(spec, K);
+        var head = new ClassifierHead((ClassifierOutput)spec.Head, spec.Labels, K);
         var tensor = new OutputTensor("scores", shape ?? [rows.Length, classes], rows.SelectMany(r => r).ToArray());
         var image = new DecodedImage(new InputItem("x.jpg", "x.jpg", default), [], 1, 1, 1, 1, default);
         return Enumerable.Range(0, rows.Length).Select(r => head.Process(image, [tensor], r).Labels).ToList();

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Wanwu.Backends;
 using Wanwu.Decode;
+using Wanwu.Engine;
 using Wanwu.Models;
 using Wanwu.Models.Onnx;
 using Wanwu.Sources;
@@ -38,7 +39,7 @@ public class OnnxInputAdapterTests
     {
         Name = "test", Task = "classify", InputName = "pixels", Layout = layout, Dtype = dtype, Width = W, Height = H,
         Resize = ResizeMode.Stretch, PixelScale = scale, Mean = mean, Std = std,
-        Output = new OutputCard { Kind = "logits" }, Labels = new LabelSet([]),
+        Head = new ClassifierOutput(0, ScoreKind.Logits), Labels = new LabelSet([]),
     };
 
     private static DecodedImage[] Images(int count, int width, int height)
@@ -104,19 +105,15 @@ public class OnnxInputAdapterTests
         }
     }
 
-    public static TheoryData<InputDtype, InputLayout> Kinds => new()
-    {
-        { InputDtype.Float32, InputLayout.Nchw },
-        { InputDtype.Float32, InputLayout.Nhwc },
-        { InputDtype.Float16, InputLayout.Nchw },
-        { InputDtype.Float16, InputLayout.Nhwc },
-        { InputDtype.Uint8, InputLayout.Nchw },
-    };
-
     [Theory]
-    [MemberData(nameof(Kinds))]
-    public void The_adapted_model_fed_bytes_gives_the_original_fed_the_encoders_input(InputDtype dtype, InputLayout layout)
+    [InlineData(nameof(InputDtype.Float32), nameof(InputLayout.Nchw))]
+    [InlineData(nameof(InputDtype.Float32), nameof(InputLayout.Nhwc))]
+    [InlineData(nameof(InputDtype.Float16), nameof(InputLayout.Nchw))]
+    [InlineData(nameof(InputDtype.Float16), nameof(InputLayout.Nhwc))]
+    [InlineData(nameof(InputDtype.Uint8), nameof(InputLayout.Nchw))]
+    public void The_adapted_model_fed_bytes_gives_the_original_fed_the_encoders_input(string dtypeName, string layoutName)
     {
+        var (dtype, layout) = (Enum.Parse<InputDtype>(dtypeName), Enum.Parse<InputLayout>(layoutName));
         var type = dtype switch { InputDtype.Float16 => DataType.Float16, InputDtype.Uint8 => DataType.Uint8, _ => DataType.Float };
         var spec = dtype == InputDtype.Uint8 ? Spec(dtype, layout, 1, [0, 0, 0], [1, 1, 1])
             : layout == InputLayout.Nchw ? Spec(dtype, layout, 255, ImageNetMean, ImageNetStd)
@@ -162,7 +159,7 @@ public class OnnxInputAdapterTests
         OnnxInputAdapter.AdaptFile(dir["model.onnx"], dir["adapted.onnx"], spec);
 
         using var session = new InferenceSession(dir["adapted.onnx"]);
-        var card = ModelLoader.Infer(session).Input;
+        var card = ModelDescriber.Infer(session).Input;
         Assert.Equal(("uint8", "NHWC", W, H), (card.Dtype, card.Layout, card.Width, card.Height));
         var plain = OnnxInputAdapter.AdaptedSpec(spec);
         Assert.Equal((InputDtype.Uint8, InputLayout.Nhwc, 1.0), (plain.Dtype, plain.Layout, plain.PixelScale));
