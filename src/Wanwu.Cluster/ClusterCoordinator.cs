@@ -187,7 +187,7 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
         var facts = new RunFacts(started, seconds, state.Workers.Values.Sum(), skipped, Completed: true,
             first?.Model ?? options.Model.Model, first?.ModelPath ?? "", first?.Task ?? "",
             string.Join(",", shardSummaries.Select(s => s.ExecutionProvider).Distinct()), first?.BatchSize ?? options.Model.BatchSize,
-            first?.LabelsLanguage ?? "zh");
+            first?.LabelsLanguage ?? "zh", first?.Precision ?? "as-is");
         return RunSummary.Of(records, options, facts) with
         {
             DecodeThreads = first?.DecodeThreads ?? options.Decode.Threads,

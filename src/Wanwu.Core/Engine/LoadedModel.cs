@@ -21,6 +21,9 @@ internal sealed class LoadedModel(ModelSpec spec, IReadOnlyList<IInferenceBacken
     /// <summary>Images per batch: the user's, what probing found fastest, or the card's preferred size.</summary>
     public int BatchSize { get; } = batchSize > 0 ? batchSize : spec.PreferredBatch;
 
+    /// <summary>What the network runs in: <c>fp16</c>, <c>bf16</c> or <c>as-is</c> (the model's own types).</summary>
+    public string Precision { get; init; } = "as-is";
+
     public string ExecutionProvider => string.Join(",", Backends.Select(b => b.ExecutionProvider).Distinct());
 
     /// <summary>The decoder of this model's outputs for one run's settings.</summary>

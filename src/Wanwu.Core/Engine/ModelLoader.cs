@@ -37,9 +37,20 @@ internal static class ModelLoader
             if (note is not null) log?.WriteLine($"wanwu: {note}");
             return device;
         }).ToList();
-        var plan = SessionPlan.For(devices, new FileInfo(onnx).Length, options.InferenceThreads);
-        var backends = SessionPlan.Open(plan, (device, threads) => new OnnxBackend(onnx, spec, threads, device));
-        var batch = options.BatchSize > 0 ? options.BatchSize : spec.FixedBatch ?? BatchProbe.Fastest(backends[0], spec, log);
-        return new LoadedModel(spec, backends, onnx, batch, tags);
+        var onGpu = devices.Any(d => d.Kind != DeviceKind.Cpu);
+        var variant = DeviceGraph.Prepare(onnx, spec, options.Precision, onGpu, options.CacheDir, log);
+        var plan = SessionPlan.For(devices, new FileInfo(variant.OnnxPath).Length, options.InferenceThreads);
+        var backends = SessionPlan.Open(plan, (device, threads) => new OnnxBackend(variant.OnnxPath, variant.Spec, threads, device));
+        if (variant.Precision is "fp16" or "bf16" && options.Precision == Precision.Auto && !DeviceGraph.GivesFiniteOutputs(backends[0], variant.Spec))
+        {
+            // Float16 overflowed where float32 would not: the run keeps float32 rather than tagging with NaNs.
+            log?.WriteLine($"wanwu: {spec.Name} overflows in {variant.Precision} on a probe image; running it in float32");
+            foreach (var b in backends) b.Dispose();
+            variant = DeviceGraph.Prepare(onnx, spec, Precision.Fp32, onGpu, options.CacheDir, log);
+            var openFp32 = variant;
+            backends = SessionPlan.Open(plan, (device, threads) => new OnnxBackend(openFp32.OnnxPath, openFp32.Spec, threads, device));
+        }
+        var batch = options.BatchSize > 0 ? options.BatchSize : variant.Spec.FixedBatch ?? BatchProbe.Fastest(backends[0], variant.Spec, log);
+        return new LoadedModel(variant.Spec, backends, variant.OnnxPath, batch, tags) { Precision = variant.Precision };
     }
 }

@@ -59,7 +59,7 @@ public static class TaggingEngine
                 // Also after an interruption: summary.json then says how far the run got.
                 summary = RunSummary.Of(ResultJournal.ReadAll(folder), run, new RunFacts(
                     started, counter.Elapsed.TotalSeconds, counter.Done, journal.Skipped, completed,
-                    model.Spec.Name, model.Path, model.Spec.Task, model.ExecutionProvider, model.BatchSize, model.Spec.Labels.Language));
+                    model.Spec.Name, model.Path, model.Spec.Task, model.ExecutionProvider, model.BatchSize, model.Spec.Labels.Language, model.Precision));
                 OutputFolder.WriteAtomic(folder.Summary, summary.ToUtf8());
             }
             catch (OutputException) when (!completed)

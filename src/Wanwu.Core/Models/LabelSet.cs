@@ -14,6 +14,9 @@ internal sealed class LabelSet
 
     public int Count => _names.Length;
 
+    /// <summary>Distinct reported names: fewer than <see cref="Count"/> where a label map merged classes.</summary>
+    public int Distinct => _names.Select(n => n.Zh).Distinct(StringComparer.Ordinal).Count();
+
     /// <summary>Classes whose reported name has no Chinese in it.</summary>
     public int NotChinese => _names.Count(n => !ContainsCjk(n.Zh));
 
