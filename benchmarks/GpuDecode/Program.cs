@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
 using Wanwu;
-using Wanwu.Bench;
+using Wanwu.Cli.Bench;
 using Wanwu.Decode;
 using Wanwu.Decode.Gpu;
 using Wanwu.Sources;

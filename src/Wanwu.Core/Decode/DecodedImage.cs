@@ -10,4 +10,11 @@ namespace Wanwu.Decode;
 /// <param name="OriginalWidth">Width of the original image after EXIF rotation.</param>
 /// <param name="OriginalHeight">Height of the original image after EXIF rotation.</param>
 /// <param name="Geometry">Maps model pixels back to original pixels.</param>
-internal sealed record DecodedImage(InputItem Item, byte[] Pixels, int Width, int Height, int OriginalWidth, int OriginalHeight, Geometry Geometry);
+internal sealed record DecodedImage(InputItem Item, byte[] Pixels, int Width, int Height, int OriginalWidth, int OriginalHeight, Geometry Geometry)
+{
+    /// <summary>
+    /// The file's bytes when the device that runs the model decodes it (nvJPEG on a GPU): <see cref="Pixels"/> is then
+    /// empty and the size and geometry are those the device's decoder will produce.
+    /// </summary>
+    public byte[]? Jpeg { get; init; }
+}

@@ -38,19 +38,31 @@ internal static class ModelLoader
             return device;
         }).ToList();
         var onGpu = devices.Any(d => d.Kind != DeviceKind.Cpu);
-        var variant = DeviceGraph.Prepare(onnx, spec, options.Precision, onGpu, options.CacheDir, log);
+        var gpuDecode = onGpu && options.GpuDecode && devices.All(d => d.Kind != DeviceKind.Cpu) && GpuDecodeFor(devices[0], log);
+        var variant = DeviceGraph.Prepare(onnx, spec, options.Precision, onGpu, options.CacheDir, log, gpuDecode);
         var plan = SessionPlan.For(devices, new FileInfo(variant.OnnxPath).Length, options.InferenceThreads);
-        var backends = SessionPlan.Open(plan, (device, threads) => new OnnxBackend(variant.OnnxPath, variant.Spec, threads, device));
+        // Each GPU session decodes its own batches on the device, into its own buffer; the CPU decodes what nvJPEG cannot.
+        OnnxBackend Open(ModelSpec s, string path, DeviceSpec device, int threads) => new(path, s, threads, device,
+            gpuDecode ? new DeviceBatchInput(spec.Preprocess, new DecodeOptions().MaxPixels, device.Id, new Decode.ImageDecoder(spec.Preprocess, new DecodeOptions().MaxPixels)) : null);
+        var backends = SessionPlan.Open(plan, (device, threads) => Open(variant.Spec, variant.OnnxPath, device, threads));
         if (variant.Precision is "fp16" or "bf16" && options.Precision == Precision.Auto && !DeviceGraph.GivesFiniteOutputs(backends[0], variant.Spec))
         {
             // Float16 overflowed where float32 would not: the run keeps float32 rather than tagging with NaNs.
             log?.WriteLine($"wanwu: {spec.Name} overflows in {variant.Precision} on a probe image; running it in float32");
             foreach (var b in backends) b.Dispose();
-            variant = DeviceGraph.Prepare(onnx, spec, Precision.Fp32, onGpu, options.CacheDir, log);
+            variant = DeviceGraph.Prepare(onnx, spec, Precision.Fp32, onGpu, options.CacheDir, log, gpuDecode);
             var openFp32 = variant;
-            backends = SessionPlan.Open(plan, (device, threads) => new OnnxBackend(openFp32.OnnxPath, openFp32.Spec, threads, device));
+            backends = SessionPlan.Open(plan, (device, threads) => Open(openFp32.Spec, openFp32.OnnxPath, device, threads));
         }
         var batch = options.BatchSize > 0 ? options.BatchSize : variant.Spec.FixedBatch ?? BatchProbe.Fastest(backends[0], variant.Spec, log);
-        return new LoadedModel(variant.Spec, backends, variant.OnnxPath, batch, tags) { Precision = variant.Precision };
+        return new LoadedModel(variant.Spec, backends, variant.OnnxPath, batch, tags) { Precision = variant.Precision, DecodesOnDevice = gpuDecode };
+    }
+
+    /// <summary>Whether nvJPEG can decode for <paramref name="device"/>; says why not when the GPU runs but cannot decode.</summary>
+    private static bool GpuDecodeFor(DeviceSpec device, TextWriter? log)
+    {
+        var probe = Decode.Gpu.GpuDecodeSupport.Probe(hardware: false, device.Id);
+        if (!probe.Available) log?.WriteLine($"wanwu: JPEGs are decoded on the CPU: GPU decode {probe.Summary}");
+        return probe.Available;
     }
 }

@@ -43,6 +43,9 @@ public sealed record ModelOptions
     /// <summary>The precision the network runs in; int8 and float16 models run as they are.</summary>
     public Precision Precision { get; init; } = Precision.Auto;
 
+    /// <summary>On a GPU, decode JPEGs there (nvJPEG, where the CUDA toolkit has it); other files are decoded on the CPU.</summary>
+    public bool GpuDecode { get; init; } = true;
+
     /// <summary>Where fetched and converted models are cached; null uses <c>$WANWU_HOME</c> or <c>~/.cache/wanwu</c>.</summary>
     public string? CacheDir { get; init; }
 }
