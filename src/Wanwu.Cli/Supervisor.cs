@@ -36,8 +36,10 @@ public static class Supervisor
             {
                 var hung = File.ReadAllText(Path.Combine(state, HungFile));
                 File.Delete(Path.Combine(state, HungFile));
-                Console.Error.WriteLine($"wanwu: decoding '{hung}' took longer than {options.DecodeTimeout.TotalSeconds:0} s; recorded as an error and resuming");
-                await RecordError(options, hung, "decode_timeout", $"decoding took longer than {options.DecodeTimeout.TotalSeconds:0} s and was abandoned");
+                // "0.###": a limit under a second must not read "0 s".
+                var limit = options.DecodeTimeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+                Console.Error.WriteLine($"wanwu: decoding '{hung}' took longer than {limit} s; recorded as an error and resuming");
+                await RecordError(options, hung, "decode_timeout", $"decoding took longer than {limit} s and was abandoned");
                 continue;
             }
 

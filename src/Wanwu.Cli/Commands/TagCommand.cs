@@ -108,7 +108,8 @@ public static class TagCommand
             OnDecodeHung = item =>
             {
                 File.WriteAllText(Path.Combine(TaggingEngine.StateDir(options.OutputDir), Supervisor.HungFile), item.Path);
-                Environment.Exit(Supervisor.HungExitCode);
+                // Not Environment.Exit: nothing may be tagged or written once the worker is known to be going.
+                SelfProcess.ExitNow(Supervisor.HungExitCode);
             },
         };
         return Run(options, quiet, ct);
