@@ -35,8 +35,10 @@ public static class Supervisor
             {
                 var hung = File.ReadAllText(folder.Hung);
                 File.Delete(folder.Hung);
-                Console.Error.WriteLine($"wanwu: decoding '{hung}' took longer than {options.Decode.Timeout.TotalSeconds:0} s; recorded as an error and resuming");
-                await RecordError(options, hung, ImageErrorTypes.DecodeTimeout, $"decoding took longer than {options.Decode.Timeout.TotalSeconds:0} s and was abandoned");
+                // "0.###": a limit under a second must not read "0 s".
+                var limit = options.Decode.Timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+                Console.Error.WriteLine($"wanwu: decoding '{hung}' took longer than {limit} s; recorded as an error and resuming");
+                await RecordError(options, hung, ImageErrorTypes.DecodeTimeout, $"decoding took longer than {limit} s and was abandoned");
                 continue;
             }
 

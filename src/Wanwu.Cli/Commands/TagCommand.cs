@@ -126,7 +126,8 @@ public static class TagCommand
         return Report(options, quiet, (progress, log) => TaggingEngine.RunAsync(options, null, progress, log, ct, onDecodeHung: item =>
         {
             File.WriteAllText(folder.Hung, item.Path);
-            Environment.Exit(Supervisor.HungExitCode);
+            // Not Environment.Exit: nothing may be tagged or written once the process is known to be going.
+            SelfProcess.ExitNow(Supervisor.HungExitCode);
         }));
     }
 
@@ -148,8 +149,8 @@ public static class TagCommand
         using var host = await WorkerSilo.ConnectAsync(address, ct);
         try
         {
-            var coordinator = new ClusterCoordinator(host.Services.GetRequiredService<Orleans.IClusterClient>(), quiet ? null : Console.Error);
-            return await Report(options, quiet, (progress, _) => coordinator.RunAsync(options, shardSize, progress, ct));
+            var client = host.Services.GetRequiredService<Orleans.IClusterClient>();
+            return await Report(options, quiet, (progress, log) => new ClusterCoordinator(client, log).RunAsync(options, shardSize, progress, ct));
         }
         finally
         {
@@ -159,10 +160,10 @@ public static class TagCommand
 
     private static async Task<int> Report(TagRun options, bool quiet, Func<IProgress<RunProgress>?, TextWriter?, Task<RunSummary>> run)
     {
-        var log = quiet ? null : Console.Error;
         try
         {
-            var summary = await ProgressDisplay.RunAsync(quiet, progress => run(progress, log));
+            // The display hands out the log: on a terminal, notes must go through it, not around it.
+            var summary = await ProgressDisplay.RunAsync(quiet, run);
             if (!quiet)
             {
                 var resumed = summary.Skipped > 0 ? $" ({summary.Skipped} already done)" : "";
