@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Wanwu.Backends;
 using Wanwu.Decode;
+using Wanwu.Decode.Gpu;
 using Wanwu.Engine;
 using Wanwu.Models;
 using Wanwu.Postprocess;
@@ -133,7 +134,7 @@ internal static class BenchWays
     private static (int, double?) DecodeOnGpu(TagRun run, IReadOnlyList<InputItem> items)
     {
         var spec = ModelLoader.Describe(run.Model.Model, run.Model.CacheDir).Spec;
-        var probe = Wanwu.Decode.Gpu.GpuDecodeSupport.Probe();
+        var probe = GpuDecodeSupport.Probe();
         if (!probe.Available) throw new ModelLoadException($"GPU decode {probe.Summary}");
         const int batch = 128;
         var chunks = items.Chunk(batch).ToList();
@@ -142,10 +143,10 @@ internal static class BenchWays
         var clock = Stopwatch.StartNew();
         Parallel.For(0, 2, _ =>
         {
-            using var decoder = new Wanwu.Decode.Gpu.NvJpegBatchDecoder(spec.Preprocess, batch, run.Decode.MaxPixels);
+            using var decoder = new NvJpegBatchDecoder(spec.Preprocess, batch, run.Decode.MaxPixels);
             for (var c = Interlocked.Increment(ref next); c < chunks.Count; c = Interlocked.Increment(ref next))
             {
-                var files = chunks[c].Select(i => new Wanwu.Decode.Gpu.GpuJpeg(i, File.ReadAllBytes(i.FullPath))).ToList();
+                var files = chunks[c].Select(i => new GpuJpeg(i, File.ReadAllBytes(i.FullPath))).ToList();
                 Interlocked.Add(ref failed, decoder.Decode(files).Count(r => !r.OnGpu));
             }
         });
