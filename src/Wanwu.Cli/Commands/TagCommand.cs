@@ -38,12 +38,13 @@ public static class TagCommand
         var vocabulary = new Option<string?>("--vocabulary") { Description = "For an image-text (CLIP / Chinese-CLIP) model: your tags, one a line" };
         var prompt = new Option<string?>("--prompt") { Description = "For an image-text model: the sentence a tag goes into, e.g. 一张{}的照片" };
         var precision = new Option<Precision>("--precision") { Description = "auto (float16 for float32 models on a GPU), fp32, fp16 or bf16", DefaultValueFactory = _ => modelDefaults.Precision };
+        var noGpuDecode = new Option<bool>("--no-gpu-decode") { Description = "On a GPU, decode JPEGs on the CPU instead of with nvJPEG on the GPU" };
         var cluster = new Option<string?>("--cluster") { Description = "Tag on the workers of a cluster (local, or redis://HOST:PORT); every worker must see the inputs and the output folder at the same paths" };
         var shardSize = new Option<int>("--shard-size") { Description = "With --cluster: most images per shard", DefaultValueFactory = _ => 1000 };
 
         var command = new Command("tag", "Tag images with Chinese labels")
         {
-            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, decodeTimeout, inProcess, device, devices, labelMap, vocabulary, prompt, precision, cluster, shardSize, WorkerCommand.ClusterId,
+            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, decodeTimeout, inProcess, device, devices, labelMap, vocabulary, prompt, precision, noGpuDecode, cluster, shardSize, WorkerCommand.ClusterId,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -68,6 +69,7 @@ public static class TagCommand
                     Prompt = parse.GetValue(prompt),
                     Devices = ParseDevices(parse.GetValue(devices) ?? parse.GetValue(device)!),
                     Precision = parse.GetValue(precision),
+                    GpuDecode = !parse.GetValue(noGpuDecode),
                 },
                 Decode = new DecodeOptions
                 {

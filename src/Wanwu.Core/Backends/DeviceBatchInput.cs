@@ -13,7 +13,7 @@ namespace Wanwu.Backends;
 internal sealed class DeviceBatchInput(PreprocessSpec spec, long maxPixels, int deviceId, ImageDecoder cpu) : IDisposable
 {
     private NvJpegBatchDecoder? _decoder;
-    private readonly OrtMemoryInfo _memory = OnnxDeviceInput.CudaMemory(deviceId);
+    private readonly OrtMemoryInfo _memory = ExecutionProviders.CudaMemory(deviceId);
 
     /// <summary>Fills slots for <paramref name="images"/> and returns the bound tensor and, per image, its slot.</summary>
     public (OrtValue Input, int[] SlotOf) Fill(OrtIoBinding binding, string inputName, IReadOnlyList<DecodedImage> images, int batch)

@@ -11,10 +11,6 @@ namespace Wanwu.Decode.Gpu;
 /// </summary>
 internal static class OnnxDeviceInput
 {
-    /// <summary>CUDA device memory of <paramref name="deviceId"/>, as ONNX Runtime's CUDA provider allocates it.</summary>
-    public static OrtMemoryInfo CudaMemory(int deviceId) =>
-        new(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.Default);
-
     /// <summary>A uint8 tensor [batch, height, width, 3] over <paramref name="devicePointer"/>; it does not own the memory.</summary>
     public static OrtValue Wrap(OrtMemoryInfo memory, nint devicePointer, int batch, int height, int width)
     {

@@ -155,7 +155,7 @@ public class NvJpegBatchDecoderTests
 
         using var cuda = OnnxBackend.OpenSession(dir["adapted.onnx"], 1, new DeviceSpec(DeviceKind.Cuda, 0));
         using var binding = cuda.CreateIoBinding();
-        using var memory = OnnxDeviceInput.CudaMemory(0);
+        using var memory = Backends.ExecutionProviders.CudaMemory(0);
         using var input = OnnxDeviceInput.Bind(binding, "pixels", memory, decoder, photos.Count);
         binding.BindOutputToDevice("scores", OrtMemoryInfo.DefaultInstance);
         using var options = new RunOptions();
@@ -175,7 +175,7 @@ public class NvJpegBatchDecoderTests
     public void A_device_pointer_is_wrapped_as_cuda_memory_without_touching_it()
     {
         // No GPU needed: the OrtValue only describes the memory; nothing reads it until a CUDA session runs.
-        using var memory = OnnxDeviceInput.CudaMemory(1);
+        using var memory = Backends.ExecutionProviders.CudaMemory(1);
         using var value = OnnxDeviceInput.Wrap(memory, 0x7000_0000, 4, 224, 224);
         var info = value.GetTensorTypeAndShape();
         Assert.Equal(TensorElementType.UInt8, info.ElementDataType);
