@@ -168,7 +168,7 @@ internal static class ExecutionProviders
         var env = OrtEnv.Instance();
         if (!env.GetAvailableProviders().Contains(Cuda)
             && env.GetEpDevices().Where(d => d.EpName == Cuda).ElementAtOrDefault(id) is { } device)
-            return device.GetMemoryInfo(OrtDeviceMemoryType.Default);
+            return device.GetMemoryInfo(OrtDeviceMemoryType.DEFAULT);
         return new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, id, OrtMemType.Default);
     }
 
