@@ -40,6 +40,8 @@ internal sealed class OutputFolder(string dir)
     public string Hung => Path.Combine(State, "hung");
     /// <summary>Where the supervisor lists the only images a retry run may tag.</summary>
     public string Only => Path.Combine(State, "only");
+    /// <summary>The images a <c>--retry-errors</c> job in progress has tagged again (see <c>RetryLog</c>).</summary>
+    public string Retried => Path.Combine(State, "retried");
 
     /// <summary>Creates the folder and its state folder.</summary>
     public OutputFolder Create()
