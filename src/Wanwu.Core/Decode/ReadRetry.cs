@@ -12,6 +12,9 @@ internal sealed class ReadRetry(IReadOnlyList<TimeSpan> pauses, Action<TimeSpan>
     /// <summary>Three more attempts after 50, 200 and 800 ms: about a second in all, small beside a decode timeout.</summary>
     public static ReadRetry Default { get; } = new([TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(800)]);
 
+    /// <summary>The pause before each further attempt.</summary>
+    public IReadOnlyList<TimeSpan> Pauses => pauses;
+
     /// <summary>Runs <paramref name="read"/>, again after each pause while it throws a transient <see cref="IOException"/>.</summary>
     public T Run<T>(Func<T> read)
     {
