@@ -169,8 +169,8 @@ public static class TagCommand
                 if (summary.Retried > 0) resumed += $" ({summary.Retried} failed before and retried)";
                 Console.Error.WriteLine($"{summary.ThisRun} images ({summary.Failed} failed) in {summary.Seconds:0.0} s, {summary.ImagesPerSecond:0.0} img/s, model {summary.Model}, batch {summary.BatchSize}{resumed}");
             }
-            var results = summary.Shards is null ? OutputFolder.ResultsFile : Path.Combine(OutputFolder.ShardsFolder, "*", OutputFolder.ResultsFile);
-            Console.WriteLine($"results: {Path.Combine(Path.GetFullPath(options.Output.Dir), results)}");
+            // A cluster run merges its shards' records there too.
+            Console.WriteLine($"results: {new OutputFolder(Path.GetFullPath(options.Output.Dir)).Results}");
             return ExitCodes.Ok;
         }
         catch (OperationCanceledException)

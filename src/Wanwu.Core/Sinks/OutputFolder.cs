@@ -29,6 +29,11 @@ internal sealed class OutputFolder(string dir)
     /// <summary>One JSON file per image, mirroring the input tree.</summary>
     public string Json => Path.Combine(Dir, JsonFolder);
     public string Shards => Path.Combine(Dir, ShardsFolder);
+    /// <summary>The folder of one shard of a cluster run: an output folder of its own.</summary>
+    public string Shard(string id) => Path.Combine(Shards, id);
+    /// <summary>The shards of a cluster run written here, in order; none for a single-machine run.</summary>
+    public IEnumerable<OutputFolder> ShardFolders() =>
+        Directory.Exists(Shards) ? Directory.GetDirectories(Shards).Order(StringComparer.Ordinal).Select(d => new OutputFolder(d)) : [];
     public string Report => Path.Combine(Dir, ReportFile);
     public string Thumbs => Path.Combine(Dir, ThumbsFolder);
 

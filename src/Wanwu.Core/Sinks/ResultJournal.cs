@@ -154,6 +154,13 @@ internal sealed class ResultJournal
         }
     }
 
+    /// <summary>
+    /// The records of a run's output folder: its journal, or, for a cluster run whose shards are not merged into one
+    /// (it is running or was interrupted), every shard's.
+    /// </summary>
+    public static IEnumerable<ImageResult> ReadRun(OutputFolder folder) =>
+        File.Exists(folder.Results) ? ReadAll(folder) : folder.ShardFolders().SelectMany(ReadAll);
+
     /// <summary>Lines without their newline, the offset just after each, and whether it ended with a newline.</summary>
     private static IEnumerable<(byte[] Line, long End, bool Complete)> Lines(Stream stream)
     {
