@@ -89,7 +89,7 @@ internal sealed class OutputFolder(string dir)
     /// <summary>Removes a previous run's records and derived files, for <c>--overwrite</c>.</summary>
     public void Clear()
     {
-        foreach (var file in new[] { Results, Csv, Parquet, Summary }) File.Delete(file);
+        foreach (var file in new[] { Results, Csv, Parquet, Summary, Retried }) File.Delete(file);
         if (Directory.Exists(Json)) Directory.Delete(Json, true);
     }
 
