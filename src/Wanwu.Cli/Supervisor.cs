@@ -75,8 +75,11 @@ public static class Supervisor
         if (item is not null) record = record.StampedWith(item.Stamp);
         var folder = new OutputFolder(options.Output.Dir);
         using var outputLock = folder.Lock(TimeSpan.FromSeconds(15));
+        // In a retry job this record is the image's retry: the next child must not try it again (and hang again).
+        var journal = options.Output.RetryErrors ? ResultJournal.Open(folder, retryErrors: true) : null;
         await using var sink = new JsonlSink(folder);
         await sink.WriteAsync([record], CancellationToken.None);
+        journal?.Wrote([record]);
     }
 
     private static int Fail(string message)

@@ -33,6 +33,7 @@ public static class TagCommand
         var device = new Option<string>("--device", "-d") { Description = "auto, cpu, cuda[:N] or tensorrt[:N]; falls back to the CPU with a message when no GPU runtime is present", DefaultValueFactory = _ => "auto" };
         var devices = new Option<string?>("--devices") { Description = "Several devices, one session each, one merged output: e.g. cuda:0,cuda:1 or 0,1" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh instead of resuming into the output folder" };
+        var retryErrors = new Option<bool>("--retry-errors") { Description = "Also tag again the images whose record is a read error, missing file, decoder crash, decode timeout or inference error" };
         var decodeTimeout = new Option<double>("--decode-timeout") { Description = "Seconds one image may take to decode before it is abandoned", DefaultValueFactory = _ => decodeDefaults.Timeout.TotalSeconds };
         var inProcess = new Option<bool>("--no-isolation") { Description = "Decode in this process: faster to start, but a crashing decoder stops the run" };
         var vocabulary = new Option<string?>("--vocabulary") { Description = "For an image-text (CLIP / Chinese-CLIP) model: your tags, one a line" };
@@ -44,7 +45,7 @@ public static class TagCommand
 
         var command = new Command("tag", "Tag images with Chinese labels")
         {
-            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, decodeTimeout, inProcess, device, devices, labelMap, vocabulary, prompt, precision, noGpuDecode, cluster, shardSize, WorkerCommand.ClusterId,
+            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, retryErrors, decodeTimeout, inProcess, device, devices, labelMap, vocabulary, prompt, precision, noGpuDecode, cluster, shardSize, WorkerCommand.ClusterId,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -58,6 +59,7 @@ public static class TagCommand
                 Output = new OutputOptions
                 {
                     Dir = parse.GetValue(output)!, Formats = formats, PerImageJson = parse.GetValue(perImage), Overwrite = parse.GetValue(overwrite),
+                    RetryErrors = parse.GetValue(retryErrors),
                 },
                 Model = new ModelOptions
                 {
@@ -169,10 +171,11 @@ public static class TagCommand
             if (!quiet)
             {
                 var resumed = summary.Skipped > 0 ? $" ({summary.Skipped} already done)" : "";
+                if (summary.Retried > 0) resumed += $" ({summary.Retried} failed before and retried)";
                 Console.Error.WriteLine($"{summary.ThisRun} images ({summary.Failed} failed) in {summary.Seconds:0.0} s, {summary.ImagesPerSecond:0.0} img/s, model {summary.Model}, batch {summary.BatchSize}{resumed}");
             }
-            var results = summary.Shards is null ? OutputFolder.ResultsFile : Path.Combine(OutputFolder.ShardsFolder, "*", OutputFolder.ResultsFile);
-            Console.WriteLine($"results: {Path.Combine(Path.GetFullPath(options.Output.Dir), results)}");
+            // A cluster run merges its shards' records there too.
+            Console.WriteLine($"results: {new OutputFolder(Path.GetFullPath(options.Output.Dir)).Results}");
             return ExitCodes.Ok;
         }
         catch (OperationCanceledException)

@@ -21,15 +21,18 @@ internal sealed class ImageDecoder
     private readonly PreprocessSpec _spec;
     private readonly long _maxPixels;
     private readonly bool _shrinkOnLoad;
+    private readonly ReadRetry _readRetry;
 
     /// <param name="spec">Target size and fit.</param>
     /// <param name="maxPixels">Images whose header claims more pixels are refused before decoding.</param>
     /// <param name="shrinkOnLoad">Let the JPEG/WebP decoder skip detail it will not need; off only to measure the naive way.</param>
-    public ImageDecoder(PreprocessSpec spec, long maxPixels, bool shrinkOnLoad = true)
+    /// <param name="readRetry">How a failed read is tried again (<see cref="ReadRetry.Default"/> unless given).</param>
+    public ImageDecoder(PreprocessSpec spec, long maxPixels, bool shrinkOnLoad = true, ReadRetry? readRetry = null)
     {
         _spec = spec;
         _maxPixels = maxPixels;
         _shrinkOnLoad = shrinkOnLoad;
+        _readRetry = readRetry ?? ReadRetry.Default;
     }
 
     /// <summary>Loads and resizes to exactly w×h, rotated upright.</summary>
@@ -57,7 +60,7 @@ internal sealed class ImageDecoder
         }
         try
         {
-            return DecodeCore(item);
+            return _readRetry.Run(() => DecodeCore(item));
         }
         catch (VipsException e)
         {

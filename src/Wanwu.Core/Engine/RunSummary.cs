@@ -22,6 +22,8 @@ public sealed record RunSummary
     public required long ThisRun { get; init; }
     /// <summary>Inputs skipped because an earlier run already tagged them, unchanged.</summary>
     public required long Skipped { get; init; }
+    /// <summary>With <c>--retry-errors</c>: images with an error record that the run tagged again (a new error or labels).</summary>
+    public long Retried { get; init; }
     /// <summary>Seconds this run took; <see cref="ImagesPerSecond"/> is this run's images over them.</summary>
     public required double Seconds { get; init; }
     public required double ImagesPerSecond { get; init; }
@@ -66,7 +68,7 @@ public sealed record RunSummary
         var tally = ResultTally.Of(records);
         return new RunSummary
         {
-            Total = tally.Total, Ok = tally.Total - tally.Failed, Failed = tally.Failed, ThisRun = facts.ThisRun, Skipped = facts.Skipped,
+            Total = tally.Total, Ok = tally.Total - tally.Failed, Failed = tally.Failed, ThisRun = facts.ThisRun, Skipped = facts.Skipped, Retried = facts.Retried,
             Seconds = Math.Round(facts.Seconds, 3), ImagesPerSecond = facts.Seconds > 0 ? Math.Round(facts.ThisRun / facts.Seconds, 2) : 0,
             Model = facts.Model, ModelPath = facts.ModelPath, Task = facts.Task, ExecutionProvider = facts.ExecutionProvider, LabelsLanguage = facts.LabelsLanguage, Precision = facts.Precision,
             BatchSize = facts.BatchSize, DecodeThreads = run.Decode.EffectiveThreads, Completed = facts.Completed,
@@ -82,4 +84,4 @@ public sealed record RunSummary
 
 /// <summary>What a run itself knows for its summary, beside the records.</summary>
 internal sealed record RunFacts(DateTimeOffset Started, double Seconds, long ThisRun, long Skipped, bool Completed,
-    string Model, string ModelPath, string Task, string ExecutionProvider, int BatchSize, string LabelsLanguage = "zh", string Precision = "as-is");
+    string Model, string ModelPath, string Task, string ExecutionProvider, int BatchSize, string LabelsLanguage = "zh", string Precision = "as-is", long Retried = 0);
