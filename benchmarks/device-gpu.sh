@@ -4,7 +4,7 @@
 #   bash benchmarks/device-gpu.sh            (carrying benchmarks/device/main: joins the parts, then measures)
 set -euo pipefail
 cd "$(dirname "$0")/device"
-if [ "${1:-}" = gather ]; then mkdir -p /tmp/gpu-parts && cp gpu-"$2"/* /tmp/gpu-parts/ && ls -la /tmp/gpu-parts; exit; fi
+if [ "${1:-}" = gather ]; then mkdir -p /tmp/gpu-parts && cp -r gpu-"$2"/* /tmp/gpu-parts/ && ls -la /tmp/gpu-parts; exit; fi
 out=${OUT:-$PWD/../device-out}; mkdir -p "$out"
 w=/tmp/wanwu/sc/wanwu
 mkdir -p /tmp/wanwu && tar xJf main/wanwu-sc.tar.xz -C /tmp/wanwu
@@ -21,7 +21,24 @@ step=${1:-all}
 if [ ! -d /tmp/set1080 ]; then $w bench make-set main/photos -o /tmp/set1080 --copies 40 > /dev/null; fi   # 2,000 images
 if [ ! -d /tmp/resnest101 ]; then $w bench make-model -o /tmp/resnest101 > /dev/null; fi
 m=main/models/st-mobilenet
+c=/tmp/gpu-parts/coco-centernet
 case $step in
+  precision)
+    # The GPU issue's table in one run: naive, blog, decode on the CPU and on the GPU, the network alone and wanwu in
+    # float32 and float16, side by side on the same 1080p set (docs/benchmarks.md "GPU, FP16 and nvJPEG").
+    $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways naive blog decode:cpu decode:gpu model:fp32 model:fp16 wanwu:fp32 wanwu:fp16 --naive-sample 4 --limit 2000 --json > "$out/gpu-bench-precision-resnest101.json"
+    cat "$out/gpu-bench-precision-resnest101.json"
+    $w tag /tmp/set1080 -o /tmp/gpu-tag16 -m /tmp/resnest101 --device cuda --overwrite -q --precision fp16
+    cp /tmp/gpu-tag16/summary.json "$out/gpu-tag-resnest101-fp16-summary.json"; head -c 900 /tmp/gpu-tag16/summary.json; echo
+    $w tag /tmp/set1080 -o /tmp/gpu-tag32 -m /tmp/resnest101 --device cuda --overwrite -q --precision fp32
+    python3 ../compare-runs.py /tmp/gpu-tag32/results.jsonl /tmp/gpu-tag16/results.jsonl | tee "$out/gpu-fp16-fidelity.txt"
+    $w tag /tmp/set1080 -o /tmp/gpu-tagcpu -m /tmp/resnest101 --device cuda --overwrite -q --precision fp32 --no-gpu-decode
+    python3 ../compare-runs.py /tmp/gpu-tagcpu/results.jsonl /tmp/gpu-tag32/results.jsonl | tee "$out/gpu-decode-fidelity.txt" ;;
+  small)
+    for model in $m $c; do
+      $w bench /tmp/set1080 -m $model --device cuda --ways decode:gpu model wanwu --limit 2000 --json > "$out/gpu-bench-$(basename $model).json"
+      cat "$out/gpu-bench-$(basename $model).json"
+    done ;;
   all|resnest)
     $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways naive blog decode model wanwu --naive-sample 8 --limit 1000 --json > "$out/gpu-bench-1080p-resnest101.json"
     cat "$out/gpu-bench-1080p-resnest101.json" ;;&

@@ -13,6 +13,10 @@ mv /tmp/sc/libonnxruntime_providers_cuda.so /tmp/providers_cuda.so
 tar cJf benchmarks/device/main/wanwu-sc.tar.xz -C /tmp sc
 ls ../shared/testdata/photos | head -50 | while read -r f; do cp "../shared/testdata/photos/$f" benchmarks/device/main/photos/; done
 cp -r ../shared/models/st-mobilenet benchmarks/device/main/models/
+# The built-in detector, converted here: the device machine reaches no package registry.
+bin/wanwu models fetch >/dev/null 2>&1 || dotnet run --project src/Wanwu.Cli -- models fetch >/dev/null
+mkdir -p benchmarks/device/gpu-4 && rm -rf benchmarks/device/gpu-4/coco-centernet
+cp -r "${WANWU_HOME:-$HOME/.cache/wanwu}/models/coco-centernet-v2" benchmarks/device/gpu-4/coco-centernet   # carried by a fourth gather call
 # The parts are made once: the provider library does not change with wanwu's code.
 if [ ! -f benchmarks/device/gpu-3/providers_cuda.part2 ]; then
 xz -T0 -6 -c /tmp/providers_cuda.so > /tmp/providers_cuda.so.xz

@@ -28,6 +28,21 @@ public static partial class SelfProcess
     [LibraryImport("libc")]
     private static partial int getppid();
 
+    [LibraryImport("libc", EntryPoint = "_exit")]
+    private static partial void ExitImmediately(int status);
+
+    /// <summary>
+    /// Ends this process at once with <paramref name="code"/>, every thread stopping where it is. Environment.Exit calls
+    /// exit(), which runs the native libraries' static destructors while the other threads go on: ONNX Runtime's type
+    /// singletons are destroyed under a running session, whose failures ("GetElementType is not implemented") the
+    /// pipeline would write as inference_error records before the process is gone.
+    /// </summary>
+    public static void ExitNow(int code)
+    {
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) ExitImmediately(code);
+        Environment.Exit(code);
+    }
+
     /// <summary>Sends Ctrl-C's signal to a child, so it stops the way an interrupted run should.</summary>
     public static void Interrupt(Process child)
     {

@@ -35,8 +35,10 @@ public static class Supervisor
             {
                 var hung = File.ReadAllText(folder.Hung);
                 File.Delete(folder.Hung);
-                Console.Error.WriteLine($"wanwu: decoding '{hung}' took longer than {options.Decode.Timeout.TotalSeconds:0} s; recorded as an error and resuming");
-                await RecordError(options, hung, ImageErrorTypes.DecodeTimeout, $"decoding took longer than {options.Decode.Timeout.TotalSeconds:0} s and was abandoned");
+                // "0.###": a limit under a second must not read "0 s".
+                var limit = options.Decode.Timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+                Console.Error.WriteLine($"wanwu: decoding '{hung}' took longer than {limit} s; recorded as an error and resuming");
+                await RecordError(options, hung, ImageErrorTypes.DecodeTimeout, $"decoding took longer than {limit} s and was abandoned");
                 continue;
             }
 
@@ -73,8 +75,11 @@ public static class Supervisor
         if (item is not null) record = record.StampedWith(item.Stamp);
         var folder = new OutputFolder(options.Output.Dir);
         using var outputLock = folder.Lock(TimeSpan.FromSeconds(15));
+        // In a retry job this record is the image's retry: the next child must not try it again (and hang again).
+        var journal = options.Output.RetryErrors ? ResultJournal.Open(folder, retryErrors: true) : null;
         await using var sink = new JsonlSink(folder);
         await sink.WriteAsync([record], CancellationToken.None);
+        journal?.Wrote([record]);
     }
 
     private static int Fail(string message)

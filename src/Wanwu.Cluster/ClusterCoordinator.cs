@@ -11,7 +11,8 @@ namespace Wanwu.Cluster;
 /// <summary>
 /// <c>wanwu tag --cluster</c>: cuts the listing into shards, gives each live worker one shard at a time, gives the
 /// shard of a worker that leaves the cluster to another (it resumes from that shard's journal, so nothing is
-/// duplicated), and writes one summary.json over every shard.
+/// duplicated), and writes one summary.json over every shard and the shards' records merged (<see cref="ShardMerge"/>).
+/// With <see cref="OutputOptions.RetryErrors"/>, finished shards whose records hold retryable errors run again.
 /// </summary>
 public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = null)
 {
@@ -29,9 +30,10 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
         Sources.ImageSources.Validate(options.Inputs);
         var started = DateTimeOffset.Now;
         var clock = Stopwatch.StartNew();
-        if (options.Output.Overwrite) ShardPlan.Clear(options.Output.Dir);
+        var folder = new OutputFolder(options.Output.Dir);
+        ShardMerge.Prepare(folder, options.Output.Overwrite);
         var plan = ShardPlan.Prepare(options.Inputs, options.Output.Dir, shardSize);
-        var toDo = plan.Shards.Where(s => !s.IsCommitted).ToList();
+        var toDo = plan.Shards.Where(s => !s.IsCommitted || (options.Output.RetryErrors && s.HasRetryableErrors)).ToList();
         var skipped = plan.Shards.Sum(s => (long)s.Count) - toDo.Sum(s => (long)s.Count);
         log?.WriteLine($"{plan.Shards.Count} shards, {plan.Shards.Sum(s => s.Count)} images; {toDo.Count} shards to tag");
 
@@ -58,7 +60,9 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
             throw new ClusterException($"shard(s) {string.Join(", ", state.GaveUp.Keys.Order())} failed {MaxAttempts} times: {state.GaveUp.Values.First()}");
 
         var summary = Summarise(plan, options, state, started, clock.Elapsed.TotalSeconds, skipped);
-        Sinks.OutputFolder.WriteAtomic(new Sinks.OutputFolder(options.Output.Dir).Summary, summary.ToUtf8());
+        // The summary first: it is what marks the merged files as a cluster run's.
+        OutputFolder.WriteAtomic(folder.Summary, summary.ToUtf8());
+        await ShardMerge.WriteAsync(folder, plan.Shards.Select(s => new OutputFolder(s.Dir)), options.Output, ct);
         return summary;
     }
 
@@ -186,7 +190,8 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
         var records = plan.Shards.SelectMany(s => Sinks.ResultJournal.ReadAll(new Sinks.OutputFolder(s.Dir)));
         var facts = new RunFacts(started, seconds, state.Workers.Values.Sum(), skipped, Completed: true,
             first?.Model ?? options.Model.Model, first?.ModelPath ?? "", first?.Task ?? "",
-            string.Join(",", shardSummaries.Select(s => s.ExecutionProvider).Distinct()), first?.BatchSize ?? options.Model.BatchSize);
+            string.Join(",", shardSummaries.Select(s => s.ExecutionProvider).Distinct()), first?.BatchSize ?? options.Model.BatchSize,
+            first?.LabelsLanguage ?? "zh", first?.Precision ?? "as-is", state.Retried);
         return RunSummary.Of(records, options, facts) with
         {
             DecodeThreads = first?.DecodeThreads ?? options.Decode.Threads,
@@ -204,6 +209,7 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
         private readonly ConcurrentDictionary<string, int> _failures = new();
         private int _left = toDo.Count;
         private long _done;
+        private long _retried;
         private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public long Images { get; } = toDo.Sum(s => (long)s.Count);
@@ -213,6 +219,8 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
         public Task Changed => _changed.Task;
         public ConcurrentDictionary<string, long> Workers { get; } = new();
         public ConcurrentDictionary<string, string> GaveUp { get; } = new();
+        /// <summary>Images with an error record tagged again, over the shards completed in this run.</summary>
+        public long Retried => Interlocked.Read(ref _retried);
 
         /// <summary>The next shard no driver holds and none has finished.</summary>
         public bool TryTake(out ShardPlan.Shard shard)
@@ -231,7 +239,9 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
         public void Complete(ShardPlan.Shard shard, ShardStatus status)
         {
             Workers.AddOrUpdate(status.Worker, status.Done, (_, n) => n + status.Done);
-            if (Finish(shard)) Interlocked.Add(ref _done, shard.Count);
+            if (!Finish(shard)) return;
+            Interlocked.Add(ref _done, shard.Count);
+            Interlocked.Add(ref _retried, status.Retried);
         }
 
         public int Failed(ShardPlan.Shard shard) => _failures.AddOrUpdate(shard.Id, 1, (_, n) => n + 1);

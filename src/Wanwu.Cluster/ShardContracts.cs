@@ -31,11 +31,15 @@ public sealed record ShardJob([property: Id(0)] string ShardId, [property: Id(1)
 [GenerateSerializer]
 public enum ShardState { Unknown, Running, Completed, Failed }
 
-/// <summary>A shard's state on a worker, with images done so far and the worker's name for the summary.</summary>
+/// <summary>
+/// A shard's state on a worker, with images done so far and the worker's name for the summary; once completed, how
+/// many of its images with an error record were tagged again (<c>--retry-errors</c>).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ShardStatus(
     [property: Id(0)] string ShardId,
     [property: Id(1)] ShardState State,
     [property: Id(2)] long Done,
     [property: Id(3)] string Worker,
-    [property: Id(4)] string? Error = null);
+    [property: Id(4)] string? Error = null,
+    [property: Id(5)] long Retried = 0);

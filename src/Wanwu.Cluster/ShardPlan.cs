@@ -29,14 +29,16 @@ internal sealed class ShardPlan
         public string InputsPath => Path.Combine(Dir, InputsFile);
 
         /// <summary>Tagged to the end by some worker: its summary.json says so.</summary>
-        public bool IsCommitted
+        public bool IsCommitted => Summary() is { Completed: true };
+
+        /// <summary>Its summary.json counts records that <c>--retry-errors</c> tags again.</summary>
+        public bool HasRetryableErrors => Summary() is { } s && s.Errors.Any(e => e.Value > 0 && ImageErrorTypes.IsRetryable(e.Key));
+
+        private RunSummary? Summary()
         {
-            get
-            {
-                var summary = new Sinks.OutputFolder(Dir).Summary;
-                try { return File.Exists(summary) && RunSummary.Load(summary).Completed; }
-                catch (Exception e) when (e is IOException or JsonException) { return false; }
-            }
+            var summary = new Sinks.OutputFolder(Dir).Summary;
+            try { return File.Exists(summary) ? RunSummary.Load(summary) : null; }
+            catch (Exception e) when (e is IOException or JsonException) { return null; }
         }
     }
 
@@ -64,7 +66,7 @@ internal sealed class ShardPlan
         {
             if (current.Count == 0) return;
             var id = shards.Count.ToString("D5", System.Globalization.CultureInfo.InvariantCulture);
-            var dir = Path.Combine(root, id);
+            var dir = new Sinks.OutputFolder(Path.GetFullPath(outputDir)).Shard(id);
             Directory.CreateDirectory(dir);
             var text = new StringBuilder();
             foreach (var item in current) text.Append(item.Path).Append('\t').Append(item.FullPath).Append('\n');

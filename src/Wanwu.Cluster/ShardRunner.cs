@@ -73,7 +73,7 @@ public sealed class ShardRunner(ILogger<ShardRunner> logger) : IAsyncDisposable
             var model = ModelFor(options);
             var progress = new Progress<RunProgress>(p => Interlocked.Exchange(ref _done, p.Done));
             var summary = await TaggingEngine.RunAsync(options, model, progress, log: null, stop.Token);
-            outcome = new ShardStatus(job.ShardId, ShardState.Completed, summary.ThisRun, Name);
+            outcome = new ShardStatus(job.ShardId, ShardState.Completed, summary.ThisRun, Name, Retried: summary.Retried);
             logger.LogInformation("shard {Shard}: {Images} images in {Seconds:0.0} s", job.ShardId, summary.ThisRun, summary.Seconds);
         }
         catch (Exception e)

@@ -28,6 +28,14 @@ public static class ImageErrorTypes
     public const string DecoderCrash = "decoder_crash";
     /// <summary>Decoding took longer than the limit (isolated runs).</summary>
     public const string DecodeTimeout = "decode_timeout";
+
+    /// <summary>
+    /// Whether <c>--retry-errors</c> tries an image with this error again: the errors that depend on the moment (the
+    /// file system, a crash, a timeout, the model run), not those the file's bytes decide (<see cref="EmptyFile"/>,
+    /// <see cref="DecodeError"/>, <see cref="TooLarge"/>), which would come back the same; a changed file is tagged
+    /// again by any run.
+    /// </summary>
+    internal static bool IsRetryable(string type) => type is ReadError or NotFound or InferenceError or DecoderCrash or DecodeTimeout;
 }
 
 /// <summary>The record written for every input image: the contract of results.jsonl.</summary>

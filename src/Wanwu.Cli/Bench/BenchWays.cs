@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Wanwu.Backends;
 using Wanwu.Decode;
+using Wanwu.Decode.Gpu;
 using Wanwu.Engine;
 using Wanwu.Models;
 using Wanwu.Postprocess;
@@ -22,6 +23,13 @@ internal static class BenchWays
 {
     public static readonly IReadOnlyList<string> Names = ["naive", "blog", "decode", "model", "wanwu"];
 
+    /// <summary>
+    /// A way may name a variant after a colon: <c>model:fp16</c>, <c>wanwu:fp32</c> (the precision the network runs in),
+    /// <c>decode:gpu</c> (JPEG decode with nvJPEG on the GPU alone), <c>decode:cpu</c> (the same as <c>decode</c>).
+    /// </summary>
+    private static (string Name, string? Variant) Split(string way) =>
+        way.IndexOf(':') is > 0 and var at ? (way[..at], way[(at + 1)..]) : (way, null);
+
     /// <summary>The combined ceiling of decode and model sharing the same cores, in images/s; null unless both were measured.</summary>
     public static double? Ceiling(IReadOnlyList<BenchResult> results)
     {
@@ -38,14 +46,22 @@ internal static class BenchWays
         // The naive way reloads the model for every image: that is its cost, so it is timed whole. Blog and wanwu load
         // once: the load is reported apart and their speed is that of the tagging, what a long run sees; decode and
         // model alone time only their work, the steady throughput of each half.
-        var (failed, work, load) = way switch
+        var (name, variant) = Split(way);
+        if (variant is not null && name is "model" or "wanwu" or "blog" or "naive")
+            run = run with { Model = run.Model with { Precision = Enum.Parse<Precision>(variant, ignoreCase: true) } };
+        var (failed, work, load) = (name, variant) switch
         {
+            ("decode", "gpu") => Without(DecodeOnGpu(run, items)),
+            ("decode", "cpu") => Without(DecodeOnly(run, items)),
+            _ => name switch
+            {
             "naive" => (Naive(run, items), null, null),
             "blog" => Blog(run, items, 8),
             "wanwu" => await Wanwu(run, items, ct),
             "decode" => Without(DecodeOnly(run, items)),
             "model" => Without(ModelOnly(run, items)),
-            _ => throw new ArgumentException($"unknown way '{way}' ({string.Join(", ", Names)})"),
+            _ => throw new ArgumentException($"unknown way '{way}' ({string.Join(", ", Names)}, with :fp32, :fp16, :gpu, :cpu)"),
+            },
         };
         var seconds = work ?? clock.Elapsed.TotalSeconds;
         process.Refresh();
@@ -54,7 +70,7 @@ internal static class BenchWays
         return new BenchResult(way, items.Count, Math.Round(seconds, 3), Math.Round(items.Count / seconds, 2), Math.Round(cpu, 2),
             Math.Round(cpu / clock.Elapsed.TotalSeconds / Environment.ProcessorCount, 3), Math.Round(process.PeakWorkingSet64 / 1048576.0, 1), failed,
             load is null ? null : Math.Round(load.Value, 3),
-            way == "decode" ? "cpu" : string.Join(",", run.Model.Devices.Select(d => ExecutionProviders.Resolve(DeviceSpec.Parse(d)).Device)));
+            way is "decode" or "decode:cpu" ? "cpu" : way == "decode:gpu" ? "gpu (nvJPEG)" : string.Join(",", run.Model.Devices.Select(d => ExecutionProviders.Resolve(DeviceSpec.Parse(d)).Device)));
     }
 
     private static (int, double?, double?) Without((int Failed, double? Work) r) => (r.Failed, r.Work, null);
@@ -110,6 +126,29 @@ internal static class BenchWays
         Parallel.ForEach(items, new ParallelOptions { MaxDegreeOfParallelism = threads }, item =>
         {
             if (TaggingPipeline.DecodeOne(decoder, item).Failure is not null) Interlocked.Increment(ref failed);
+        });
+        return (failed, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Only nvJPEG's decode and resize to the model's input on the GPU, two decoders as a run's two sessions have.</summary>
+    private static (int, double?) DecodeOnGpu(TagRun run, IReadOnlyList<InputItem> items)
+    {
+        var spec = ModelLoader.Describe(run.Model.Model, run.Model.CacheDir).Spec;
+        var probe = GpuDecodeSupport.Probe();
+        if (!probe.Available) throw new ModelLoadException($"GPU decode {probe.Summary}");
+        const int batch = 128;
+        var chunks = items.Chunk(batch).ToList();
+        var next = -1;
+        var failed = 0;
+        var clock = Stopwatch.StartNew();
+        Parallel.For(0, 2, _ =>
+        {
+            using var decoder = new NvJpegBatchDecoder(spec.Preprocess, batch, run.Decode.MaxPixels);
+            for (var c = Interlocked.Increment(ref next); c < chunks.Count; c = Interlocked.Increment(ref next))
+            {
+                var files = chunks[c].Select(i => new GpuJpeg(i, File.ReadAllBytes(i.FullPath))).ToList();
+                Interlocked.Add(ref failed, decoder.Decode(files).Count(r => !r.OnGpu));
+            }
         });
         return (failed, clock.Elapsed.TotalSeconds);
     }

@@ -5,7 +5,9 @@ namespace Wanwu.Cli.Bench;
 
 /// <summary>
 /// Networks of a real model's exact shape with random weights, to measure speed where the real weights cannot be
-/// fetched (ModelScope's hub is not reachable from our machines). Speed depends on the shape, not on the values.
+/// fetched (ModelScope's hub is not reachable from our machines). Speed depends on the shape, not on the values; the
+/// values are scaled as a trained network's are (fan-out initialisation, BatchNorm near identity, the last BatchNorm of
+/// each block smaller), so activations stay in float16's range and FP16 runs can be compared with FP32 ones.
 /// </summary>
 internal static class StandInModels
 {
@@ -22,15 +24,15 @@ internal static class StandInModels
         }
         void Conv(string name, int o, int i, int k, bool bias = false)
         {
-            Add(name + ".weight", [o, i, k, k], MathF.Sqrt(6f / (k * k * i)));
+            Add(name + ".weight", [o, i, k, k], MathF.Sqrt(6f / (k * k * o)));
             if (bias) Add(name + ".bias", [o], 0.01f);
         }
-        void Bn(string name, int c)
+        void Bn(string name, int c, float gammaMax = 1.2f)
         {
-            Add(name + ".weight", [c], 0.1f, 1);
+            Add(name + ".weight", [c], gammaMax / 4, gammaMax * 3 / 4);
             Add(name + ".bias", [c], 0.1f);
             Add(name + ".running_mean", [c], 0.1f);
-            Add(name + ".running_var", [c], 0.1f, 1);
+            Add(name + ".running_var", [c], 0.5f, 1);
         }
         Conv("conv1.0", 64, 3, 3); Bn("conv1.1", 64);
         Conv("conv1.3", 64, 64, 3); Bn("conv1.4", 64);
@@ -48,13 +50,13 @@ internal static class StandInModels
                 Conv($"{p}.conv2.conv", planes * 2, planes / 2, 3); Bn($"{p}.conv2.bn0", planes * 2);
                 Conv($"{p}.conv2.fc1", inter, planes, 1, bias: true); Bn($"{p}.conv2.bn1", inter);
                 Conv($"{p}.conv2.fc2", planes * 2, inter, 1, bias: true);
-                Conv($"{p}.conv3", planes * 4, planes, 1); Bn($"{p}.bn3", planes * 4);
+                Conv($"{p}.conv3", planes * 4, planes, 1); Bn($"{p}.bn3", planes * 4, gammaMax: 1.0f);
                 if (b == 0) { Conv($"{p}.downsample.1", planes * 4, inplanes, 1); Bn($"{p}.downsample.2", planes * 4); }
                 inplanes = planes * 4;
             }
         }
-        Add("fc.weight", [classes, 2048], 0.02f);
-        Add("fc.bias", [classes], 0.01f);
+        Add("fc.weight", [classes, 2048], 0.087f);
+        Add("fc.bias", [classes], 0.1f);
         var labels = Enumerable.Range(0, classes).Select(i => $"{i}\t类别{i}").ToList();
         ModelScopeImport.Write(w, labels, "resnest101-standin", "ResNeSt-101 of ModelScope's 万物识别 layout with random weights (for speed measurements)", outputDir);
     }

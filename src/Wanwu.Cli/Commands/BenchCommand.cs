@@ -139,17 +139,21 @@ public static class BenchCommand
     private static void Print(IReadOnlyList<BenchResult> results)
     {
         var baseline = results.FirstOrDefault(r => r.Way == "naive") ?? results[0];
-        var table = new Table().AddColumns("way", "runs on", "images", "seconds", "model load s", "images/s", "peak RSS MiB", "CPU use", "speed-up");
-        foreach (var r in results)
-            table.AddRow(r.Way, r.Device ?? "-", r.Images.ToString(), $"{r.Seconds:0.00}", r.LoadSeconds is { } l ? $"{l:0.00}" : "-", $"{r.ImagesPerSecond:0.0}", $"{r.PeakRssMb:0}",
-                $"{r.CpuUtilisation:P0}", $"{r.ImagesPerSecond / baseline.ImagesPerSecond:0.0}x");
-        AnsiConsole.Write(table);
+        string[] headers = ["way", "runs on", "images", "seconds", "model load s", "images/s", "peak RSS MiB", "CPU use", "speed-up"];
+        var rows = results.Select(r => new[]
+        {
+            r.Way, r.Device ?? "-", r.Images.ToString(), $"{r.Seconds:0.00}", r.LoadSeconds is { } l ? $"{l:0.00}" : "-", $"{r.ImagesPerSecond:0.0}", $"{r.PeakRssMb:0}",
+            $"{r.CpuUtilisation:P0}", $"{r.ImagesPerSecond / baseline.ImagesPerSecond:0.0}x",
+        }).ToList();
+        // Piped or in a file, Spectre would cut the table to 80 columns ("secon…"): Markdown keeps every cell whole.
+        if (Console.IsOutputRedirected) Console.Write(MarkdownTable.Render(headers, rows));
+        else AnsiConsole.Write(rows.Aggregate(new Table().AddColumns(headers), (table, row) => table.AddRow(row)));
         if (BenchWays.Ceiling(results) is { } ceiling)
         {
             var wanwu = results.FirstOrDefault(r => r.Way == "wanwu");
             var model = results.First(r => r.Way == "model");
             var share = wanwu is null ? "" : $"; wanwu reaches {wanwu.ImagesPerSecond / ceiling:P0} of it and {wanwu.ImagesPerSecond / model.ImagesPerSecond:P0} of the model alone";
-            AnsiConsole.WriteLine($"ceiling with decode and model sharing the cores: 1/(1/decode + 1/model) = {ceiling:0.0} img/s{share}");
+            Console.WriteLine($"ceiling with decode and model sharing the cores: 1/(1/decode + 1/model) = {ceiling:0.0} img/s{share}");
         }
     }
 }

@@ -21,6 +21,7 @@ public static class DevicesCommand
                 Console.WriteLine($"device: {d.EpName} on {hw.Type} {hw.Vendor} (device id 0x{hw.DeviceId:x4}) {string.Join(" ", meta)}");
             }
             foreach (var (provider, why) in ExecutionProviders.LoadFailures) Console.WriteLine($"not loaded: {provider}: {why}");
+            Console.WriteLine($"JPEG decoding on the GPU (nvJPEG): {Wanwu.Decode.Gpu.GpuDecodeSupport.Probe().Summary}");
             return ExitCodes.Ok;
         });
         return command;

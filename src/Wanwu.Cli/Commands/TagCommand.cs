@@ -33,16 +33,19 @@ public static class TagCommand
         var device = new Option<string>("--device", "-d") { Description = "auto, cpu, cuda[:N] or tensorrt[:N]; falls back to the CPU with a message when no GPU runtime is present", DefaultValueFactory = _ => "auto" };
         var devices = new Option<string?>("--devices") { Description = "Several devices, one session each, one merged output: e.g. cuda:0,cuda:1 or 0,1" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start afresh instead of resuming into the output folder" };
+        var retryErrors = new Option<bool>("--retry-errors") { Description = "Also tag again the images whose record is a read error, missing file, decoder crash, decode timeout or inference error" };
         var decodeTimeout = new Option<double>("--decode-timeout") { Description = "Seconds one image may take to decode before it is abandoned", DefaultValueFactory = _ => decodeDefaults.Timeout.TotalSeconds };
         var inProcess = new Option<bool>("--no-isolation") { Description = "Decode in this process: faster to start, but a crashing decoder stops the run" };
         var vocabulary = new Option<string?>("--vocabulary") { Description = "For an image-text (CLIP / Chinese-CLIP) model: your tags, one a line" };
         var prompt = new Option<string?>("--prompt") { Description = "For an image-text model: the sentence a tag goes into, e.g. 一张{}的照片" };
+        var precision = new Option<Precision>("--precision") { Description = "auto (float16 for float32 models on a GPU), fp32, fp16 or bf16", DefaultValueFactory = _ => modelDefaults.Precision };
+        var noGpuDecode = new Option<bool>("--no-gpu-decode") { Description = "On a GPU, decode JPEGs on the CPU instead of with nvJPEG on the GPU" };
         var cluster = new Option<string?>("--cluster") { Description = "Tag on the workers of a cluster (local, or redis://HOST:PORT); every worker must see the inputs and the output folder at the same paths" };
         var shardSize = new Option<int>("--shard-size") { Description = "With --cluster: most images per shard", DefaultValueFactory = _ => 1000 };
 
         var command = new Command("tag", "Tag images with Chinese labels")
         {
-            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, decodeTimeout, inProcess, device, devices, labelMap, vocabulary, prompt, cluster, shardSize, WorkerCommand.ClusterId,
+            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, retryErrors, decodeTimeout, inProcess, device, devices, labelMap, vocabulary, prompt, precision, noGpuDecode, cluster, shardSize, WorkerCommand.ClusterId,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -56,6 +59,7 @@ public static class TagCommand
                 Output = new OutputOptions
                 {
                     Dir = parse.GetValue(output)!, Formats = formats, PerImageJson = parse.GetValue(perImage), Overwrite = parse.GetValue(overwrite),
+                    RetryErrors = parse.GetValue(retryErrors),
                 },
                 Model = new ModelOptions
                 {
@@ -66,6 +70,8 @@ public static class TagCommand
                     Vocabulary = parse.GetValue(vocabulary),
                     Prompt = parse.GetValue(prompt),
                     Devices = ParseDevices(parse.GetValue(devices) ?? parse.GetValue(device)!),
+                    Precision = parse.GetValue(precision),
+                    GpuDecode = !parse.GetValue(noGpuDecode),
                 },
                 Decode = new DecodeOptions
                 {
@@ -124,7 +130,8 @@ public static class TagCommand
         return Report(options, quiet, (progress, log) => TaggingEngine.RunAsync(options, null, progress, log, ct, onDecodeHung: item =>
         {
             File.WriteAllText(folder.Hung, item.Path);
-            Environment.Exit(Supervisor.HungExitCode);
+            // Not Environment.Exit: nothing may be tagged or written once the process is known to be going.
+            SelfProcess.ExitNow(Supervisor.HungExitCode);
         }));
     }
 
@@ -146,8 +153,8 @@ public static class TagCommand
         using var host = await WorkerSilo.ConnectAsync(address, ct);
         try
         {
-            var coordinator = new ClusterCoordinator(host.Services.GetRequiredService<Orleans.IClusterClient>(), quiet ? null : Console.Error);
-            return await Report(options, quiet, (progress, _) => coordinator.RunAsync(options, shardSize, progress, ct));
+            var client = host.Services.GetRequiredService<Orleans.IClusterClient>();
+            return await Report(options, quiet, (progress, log) => new ClusterCoordinator(client, log).RunAsync(options, shardSize, progress, ct));
         }
         finally
         {
@@ -157,17 +164,18 @@ public static class TagCommand
 
     private static async Task<int> Report(TagRun options, bool quiet, Func<IProgress<RunProgress>?, TextWriter?, Task<RunSummary>> run)
     {
-        var log = quiet ? null : Console.Error;
         try
         {
-            var summary = await ProgressDisplay.RunAsync(quiet, progress => run(progress, log));
+            // The display hands out the log: on a terminal, notes must go through it, not around it.
+            var summary = await ProgressDisplay.RunAsync(quiet, run);
             if (!quiet)
             {
                 var resumed = summary.Skipped > 0 ? $" ({summary.Skipped} already done)" : "";
+                if (summary.Retried > 0) resumed += $" ({summary.Retried} failed before and retried)";
                 Console.Error.WriteLine($"{summary.ThisRun} images ({summary.Failed} failed) in {summary.Seconds:0.0} s, {summary.ImagesPerSecond:0.0} img/s, model {summary.Model}, batch {summary.BatchSize}{resumed}");
             }
-            var results = summary.Shards is null ? OutputFolder.ResultsFile : Path.Combine(OutputFolder.ShardsFolder, "*", OutputFolder.ResultsFile);
-            Console.WriteLine($"results: {Path.Combine(Path.GetFullPath(options.Output.Dir), results)}");
+            // A cluster run merges its shards' records there too.
+            Console.WriteLine($"results: {new OutputFolder(Path.GetFullPath(options.Output.Dir)).Results}");
             return ExitCodes.Ok;
         }
         catch (OperationCanceledException)

@@ -21,7 +21,7 @@ internal static class ReportWriter
     public static string Write(string outputDir, int thumbSize = 192, int threads = 0, TextWriter? log = null)
     {
         var folder = new OutputFolder(outputDir);
-        if (!File.Exists(folder.Results))
+        if (!File.Exists(folder.Results) && !folder.ShardFolders().Any())
             throw new InputNotFoundException($"'{outputDir}' holds no {OutputFolder.ResultsFile}: run wanwu tag into it first.");
         var summary = File.Exists(folder.Summary) ? RunSummary.Load(folder.Summary) : null;
         var roots = summary?.Inputs ?? [];
@@ -31,7 +31,8 @@ internal static class ReportWriter
         var entries = new List<object?[]>();
         var made = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
-        foreach (var chunk in ResultJournal.ReadAll(folder).Chunk(256))
+        // A cluster run's folder reads like a single run's: its merged journal, or its shards' until the run merges them.
+        foreach (var chunk in ResultJournal.ReadRun(folder).Chunk(256))
         {
             var names = new string?[chunk.Length];
             Parallel.For(0, chunk.Length, options, i =>

@@ -95,6 +95,7 @@ internal static class ExecutionProviders
             }
             try
             {
+                CudaLibraries.Preload();
                 env.RegisterExecutionProviderLibrary(provider, path);
             }
             catch (OnnxRuntimeException e)
@@ -156,6 +157,19 @@ internal static class ExecutionProviders
         if (id >= devices.Count)
             throw new ModelLoadException($"GPU {id} does not exist: {provider} sees {devices.Count} GPU(s), numbered from 0");
         options.AppendExecutionProvider(env, [devices[id]], new Dictionary<string, string>());
+    }
+
+    /// <summary>
+    /// The memory of CUDA GPU <paramref name="id"/> as the session's execution provider knows it: a plugin provider's
+    /// device carries its own (vendor and device ids included), which tensors bound on the device must match.
+    /// </summary>
+    public static OrtMemoryInfo CudaMemory(int id)
+    {
+        var env = OrtEnv.Instance();
+        if (!env.GetAvailableProviders().Contains(Cuda)
+            && env.GetEpDevices().Where(d => d.EpName == Cuda).ElementAtOrDefault(id) is { } device)
+            return device.GetMemoryInfo(OrtDeviceMemoryType.DEFAULT);
+        return new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, id, OrtMemType.Default);
     }
 
     public static string Name(DeviceSpec device) => device.Kind switch

@@ -22,6 +22,10 @@ internal sealed class InputEncoder
 
     public ModelSpec Spec { get; }
 
+    /// <summary>Per-channel multiplier and offset applied to each byte (also built into adapted models, OnnxInputAdapter).</summary>
+    internal IReadOnlyList<float> Scale => _scale;
+    internal IReadOnlyList<float> Bias => _bias;
+
     public int ElementsPerImage => Spec.Width * Spec.Height * 3;
 
     public void Encode(DecodedImage image, Span<byte> dest)

@@ -18,13 +18,21 @@ internal sealed class OnnxBackend : IInferenceBackend
     /// <summary>Where ONNX Runtime writes its per-operator profile (a Chrome trace), for finding where a model's time goes.</summary>
     private static readonly string? ProfilePrefix = Environment.GetEnvironmentVariable("WANWU_ORT_PROFILE");
 
+    private readonly DeviceBatchInput? _deviceInput;
+
     /// <summary>Opens <paramref name="modelPath"/> with ONNX Runtime on <paramref name="device"/> (already resolved, see <see cref="ExecutionProviders.Resolve"/>).</summary>
-    public OnnxBackend(string modelPath, ModelSpec spec, int intraOpThreads, DeviceSpec device = default)
+    /// <param name="modelPath">The ONNX file.</param>
+    /// <param name="spec">Its description (input name, layout, type, normalisation).</param>
+    /// <param name="intraOpThreads">Threads ONNX Runtime may use inside one operator.</param>
+    /// <param name="device">Where the session runs.</param>
+    /// <param name="deviceInput">For a GPU session that decodes on the device: fills the batch there (the model takes uint8 NHWC).</param>
+    public OnnxBackend(string modelPath, ModelSpec spec, int intraOpThreads, DeviceSpec device = default, DeviceBatchInput? deviceInput = null)
     {
         _session = OpenSession(modelPath, intraOpThreads, device);
         _encoder = new InputEncoder(spec);
         _outputNames = _session.OutputMetadata.Keys.ToArray();
         _binding = _session.CreateIoBinding();
+        _deviceInput = deviceInput;
         ExecutionProvider = ExecutionProviders.Name(device);
     }
 
@@ -79,7 +87,8 @@ internal sealed class OnnxBackend : IInferenceBackend
         var spec = _encoder.Spec;
         long[] shape = spec.Layout == InputLayout.Nhwc ? [batch, spec.Height, spec.Width, 3] : [batch, 3, spec.Height, spec.Width];
         var per = _encoder.ElementsPerImage;
-        using var input = spec.Dtype switch
+        int[]? slotOf = null;
+        using var input = _deviceInput is not null ? FillOnDevice(images, batch, out slotOf) : spec.Dtype switch
         {
             InputDtype.Uint8 => Fill<byte>(images, batch, per, shape, (img, span) => _encoder.Encode(img, span)),
             InputDtype.Float32 => Fill<float>(images, batch, per, shape, (img, span) => _encoder.Encode(img, span)),
@@ -92,9 +101,12 @@ internal sealed class OnnxBackend : IInferenceBackend
         };
         // I/O binding: the batch is handed over once and ONNX Runtime copies it to the device itself (no-op on the CPU);
         // outputs come back in CPU memory.
-        _binding.ClearBoundInputs();
         _binding.ClearBoundOutputs();
-        _binding.BindInput(spec.InputName, input);
+        if (_deviceInput is null)
+        {
+            _binding.ClearBoundInputs();
+            _binding.BindInput(spec.InputName, input);
+        }
         foreach (var name in _outputNames) _binding.BindOutputToDevice(name, OrtMemoryInfo.DefaultInstance);
         _session.RunWithBinding(_runOptions, _binding);
         using var results = _binding.GetOutputValues();
@@ -106,11 +118,18 @@ internal sealed class OnnxBackend : IInferenceBackend
             // A fixed-batch model was padded: keep only the rows of real images.
             var rows = images.Count;
             var rowLen = dims.Length == 0 ? 1 : (int)(info.ElementCount / Math.Max(1, dims[0]));
-            var data = ToFloats(results[o], info.ElementDataType, rows * rowLen);
+            var data = ToFloats(results[o], info.ElementDataType, rows * rowLen, slotOf, rowLen);
             if (dims.Length > 0) dims[0] = rows;
             outputs.Add(new OutputTensor(_outputNames[o], dims, data));
         }
         return outputs;
+    }
+
+    private OrtValue FillOnDevice(IReadOnlyList<DecodedImage> images, int batch, out int[] slotOf)
+    {
+        _binding.ClearBoundInputs();
+        (var input, slotOf) = _deviceInput!.Fill(_binding, _encoder.Spec.InputName, images, batch);
+        return input;
     }
 
     private Array? _buffer;
@@ -126,8 +145,16 @@ internal sealed class OnnxBackend : IInferenceBackend
 
     private delegate void SpanAction<T>(DecodedImage image, Span<T> dest);
 
-    private static float[] ToFloats(OrtValue value, TensorElementType type, int count)
+    /// <summary>The first <paramref name="count"/> values as floats; with <paramref name="slotOf"/>, row i is read from row slotOf[i].</summary>
+    private static float[] ToFloats(OrtValue value, TensorElementType type, int count, int[]? slotOf = null, int rowLength = 0)
     {
+        if (slotOf is not null && slotOf.Select((s, i) => s != i).Any(moved => moved))
+        {
+            var inSlots = ToFloats(value, type, Math.Max(count, (slotOf.Max() + 1) * rowLength));
+            var ordered = new float[count];
+            for (var i = 0; i < slotOf.Length; i++) Array.Copy(inSlots, slotOf[i] * rowLength, ordered, i * rowLength, rowLength);
+            return ordered;
+        }
         var result = new float[count];
         switch (type)
         {
@@ -155,6 +182,7 @@ internal sealed class OnnxBackend : IInferenceBackend
     {
         if (ProfilePrefix is { Length: > 0 }) _session.EndProfiling();
         _binding.Dispose();
+        _deviceInput?.Dispose();
         _runOptions.Dispose();
         _session.Dispose();
     }

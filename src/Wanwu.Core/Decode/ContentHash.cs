@@ -19,6 +19,14 @@ internal static class ContentHash
         return Prefix + Convert.ToHexStringLower(digest);
     }
 
+    /// <summary>The hash of bytes held whole (a file read for the GPU's decoder).</summary>
+    public static string Of(ReadOnlySpan<byte> bytes)
+    {
+        var hash = new XxHash128();
+        hash.Append(bytes);
+        return Format(hash);
+    }
+
     /// <summary>The 128-bit value of a hash written by <see cref="Format"/>, or false for anything else.</summary>
     public static bool TryParse(string? text, out UInt128 value)
     {

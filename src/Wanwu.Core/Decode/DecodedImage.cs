@@ -14,4 +14,10 @@ internal sealed record DecodedImage(InputItem Item, byte[] Pixels, int Width, in
 {
     /// <summary>The <see cref="ContentHash"/> of the file's bytes, taken as they were read for decoding.</summary>
     public string? Hash { get; init; }
+
+    /// <summary>
+    /// The file's bytes when the device that runs the model decodes it (nvJPEG on a GPU): <see cref="Pixels"/> is then
+    /// empty and the size and geometry are those the device's decoder will produce.
+    /// </summary>
+    public byte[]? Jpeg { get; init; }
 }

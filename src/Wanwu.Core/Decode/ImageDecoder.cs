@@ -22,17 +22,20 @@ internal sealed class ImageDecoder
     private readonly long _maxPixels;
     private readonly bool _shrinkOnLoad;
     private readonly bool _hash;
+    private readonly ReadRetry _readRetry;
 
     /// <param name="spec">Target size and fit.</param>
     /// <param name="maxPixels">Images whose header claims more pixels are refused before decoding.</param>
     /// <param name="shrinkOnLoad">Let the JPEG/WebP decoder skip detail it will not need; off only to measure the naive way.</param>
     /// <param name="hash">Hash each file's bytes as they are read (<see cref="DecodedImage.Hash"/>); off only to measure what that costs.</param>
-    public ImageDecoder(PreprocessSpec spec, long maxPixels, bool shrinkOnLoad = true, bool hash = true)
+    /// <param name="readRetry">How a failed read is tried again (<see cref="ReadRetry.Default"/> unless given).</param>
+    public ImageDecoder(PreprocessSpec spec, long maxPixels, bool shrinkOnLoad = true, bool hash = true, ReadRetry? readRetry = null)
     {
         _spec = spec;
         _maxPixels = maxPixels;
         _shrinkOnLoad = shrinkOnLoad;
         _hash = hash;
+        _readRetry = readRetry ?? ReadRetry.Default;
     }
 
     /// <summary>Loads and resizes to exactly w×h, rotated upright.</summary>
@@ -60,7 +63,7 @@ internal sealed class ImageDecoder
         }
         try
         {
-            return DecodeCore(item);
+            return _readRetry.Run(() => DecodeCore(item));
         }
         catch (VipsException e)
         {

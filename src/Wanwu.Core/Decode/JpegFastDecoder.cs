@@ -89,19 +89,5 @@ internal static class JpegFastDecoder
     /// True for a JPEG whose frame has 8-bit samples and 1 or 3 components; CMYK and 12-bit files are left to libvips.
     /// Reads markers up to the frame header only.
     /// </summary>
-    public static bool IsColourOrGreyJpeg(ReadOnlySpan<byte> b)
-    {
-        if (b.Length < 4 || b[0] != 0xFF || b[1] != 0xD8) return false;
-        for (var i = 2; i + 9 < b.Length;)
-        {
-            if (b[i] != 0xFF) return false;
-            var marker = b[i + 1];
-            if (marker == 0xFF) { i++; continue; }
-            var length = (b[i + 2] << 8) | b[i + 3];
-            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
-                return b[i + 4] == 8 && b[i + 9] is 1 or 3;
-            i += 2 + length;
-        }
-        return false;
-    }
+    public static bool IsColourOrGreyJpeg(ReadOnlySpan<byte> b) => JpegHeader.Parse(b) is { IsColourOrGrey: true };
 }

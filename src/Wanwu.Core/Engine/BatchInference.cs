@@ -50,7 +50,11 @@ internal sealed class BatchInference(LoadedModel model, IPostprocessor postproce
         catch (Exception e) when (e is not OperationCanceledException and not ModelLoadException)
         {
             if (images.Count == 1)
-                return [ImageResult.Failed(images[0].Item.Path, ImageErrorTypes.InferenceError, e.Message.Split('\n')[0]).StampedWith(images[0])];
+            {
+                // A file the device's decoder refused and the CPU could not decode either is a decode error, not the model's.
+                var type = e is ImageException image ? image.Type : ImageErrorTypes.InferenceError;
+                return [ImageResult.Failed(images[0].Item.Path, type, e.Message.Split('\n')[0]).StampedWith(images[0])];
+            }
             var half = images.Count / 2;
             Limit = Math.Min(Limit, Math.Max(1, half));
             return [.. Run(images.Take(half).ToList()), .. Run(images.Skip(half).ToList())];

@@ -1,4 +1,6 @@
 using Wanwu.Backends;
+using Wanwu.Decode;
+using Wanwu.Sources;
 using Wanwu.Models;
 using Wanwu.Models.ZeroShot;
 using Wanwu.Postprocess;
@@ -21,7 +23,23 @@ internal sealed class LoadedModel(ModelSpec spec, IReadOnlyList<IInferenceBacken
     /// <summary>Images per batch: the user's, what probing found fastest, or the card's preferred size.</summary>
     public int BatchSize { get; } = batchSize > 0 ? batchSize : spec.PreferredBatch;
 
+    /// <summary>What the network runs in: <c>fp16</c>, <c>bf16</c> or <c>as-is</c> (the model's own types).</summary>
+    public string Precision { get; init; } = "as-is";
+
     public string ExecutionProvider => string.Join(",", Backends.Select(b => b.ExecutionProvider).Distinct());
+
+    /// <summary>Whether JPEGs are decoded on the GPU the sessions run on (nvJPEG), the rest on the CPU.</summary>
+    public bool DecodesOnDevice { get; init; }
+
+    /// <summary>
+    /// The decode stage this model's device owns: CPU decode at the input size, or, for a model that decodes on the
+    /// GPU, JPEG bytes handed to the device and every other file decoded on the CPU.
+    /// </summary>
+    public Func<InputItem, DecodedImage> ImageLoader(long maxPixels)
+    {
+        var cpu = new ImageDecoder(Spec.Preprocess, maxPixels);
+        return DecodesOnDevice ? new Decode.Gpu.GpuImageLoader(Spec.Preprocess, maxPixels, hardware: false, cpu).Load : cpu.Decode;
+    }
 
     /// <summary>The decoder of this model's outputs for one run's settings.</summary>
     public IPostprocessor CreatePostprocessor(PostprocessOptions options) => PostprocessorFactory.Create(Spec, options, tags);

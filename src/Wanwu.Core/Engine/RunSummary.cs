@@ -23,6 +23,8 @@ public sealed record RunSummary
     public required long ThisRun { get; init; }
     /// <summary>Inputs skipped because an earlier run already tagged them, unchanged.</summary>
     public required long Skipped { get; init; }
+    /// <summary>With <c>--retry-errors</c>: images with an error record that the run tagged again (a new error or labels).</summary>
+    public long Retried { get; init; }
     /// <summary>Seconds this run took; <see cref="ImagesPerSecond"/> is this run's images over them.</summary>
     public required double Seconds { get; init; }
     public required double ImagesPerSecond { get; init; }
@@ -30,6 +32,10 @@ public sealed record RunSummary
     public required string ModelPath { get; init; }
     public required string Task { get; init; }
     public required string ExecutionProvider { get; init; }
+    /// <summary>Whether the model's labels are Chinese: <c>zh</c>, <c>mixed</c> or <c>none</c> (see <c>--label-map</c>).</summary>
+    public string LabelsLanguage { get; init; } = "zh";
+    /// <summary>What the network ran in: <c>fp16</c>, <c>bf16</c>, or <c>as-is</c> (the model's own types: float32, int8…).</summary>
+    public string Precision { get; init; } = "as-is";
     public required int BatchSize { get; init; }
     public required int DecodeThreads { get; init; }
     public required bool Completed { get; init; }
@@ -65,9 +71,9 @@ public sealed record RunSummary
         var tally = ResultTally.Of(records);
         return new RunSummary
         {
-            Total = tally.Total, Ok = tally.Total - tally.Failed, Failed = tally.Failed, ThisRun = facts.ThisRun, Skipped = facts.Skipped,
+            Total = tally.Total, Ok = tally.Total - tally.Failed, Failed = tally.Failed, ThisRun = facts.ThisRun, Skipped = facts.Skipped, Retried = facts.Retried,
             Seconds = Math.Round(facts.Seconds, 3), ImagesPerSecond = facts.Seconds > 0 ? Math.Round(facts.ThisRun / facts.Seconds, 2) : 0,
-            Model = facts.Model, ModelPath = facts.ModelPath, Task = facts.Task, ExecutionProvider = facts.ExecutionProvider,
+            Model = facts.Model, ModelPath = facts.ModelPath, Task = facts.Task, ExecutionProvider = facts.ExecutionProvider, LabelsLanguage = facts.LabelsLanguage, Precision = facts.Precision,
             BatchSize = facts.BatchSize, DecodeThreads = run.Decode.EffectiveThreads, Completed = facts.Completed,
             StartedAt = facts.Started, FinishedAt = DateTimeOffset.Now, Inputs = run.Inputs, OutputDir = Path.GetFullPath(run.Output.Dir),
             TopLabels = tally.TopLabels, Errors = tally.Errors, Duplicates = tally.Duplicates,
@@ -81,4 +87,4 @@ public sealed record RunSummary
 
 /// <summary>What a run itself knows for its summary, beside the records.</summary>
 internal sealed record RunFacts(DateTimeOffset Started, double Seconds, long ThisRun, long Skipped, bool Completed,
-    string Model, string ModelPath, string Task, string ExecutionProvider, int BatchSize);
+    string Model, string ModelPath, string Task, string ExecutionProvider, int BatchSize, string LabelsLanguage = "zh", string Precision = "as-is", long Retried = 0);

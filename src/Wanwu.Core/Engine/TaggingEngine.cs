@@ -28,7 +28,7 @@ public static class TaggingEngine
         if (run.Output.Overwrite) folder.Clear();
         using var owned = loaded is null ? ModelLoader.Load(run.Model, log) : null;
         var model = loaded ?? owned!;
-        var journal = ResultJournal.Open(folder);
+        var journal = ResultJournal.Open(folder, run.Output.RetryErrors);
         if (journal.Repaired > 0) log?.WriteLine($"repaired results.jsonl: dropped {journal.Repaired} incomplete or superseded line(s)");
         if (journal.Done.Count > 0) log?.WriteLine($"resuming: {journal.Done.Count} images already have results");
 
@@ -46,6 +46,7 @@ public static class TaggingEngine
             {
                 // Not cancellable: a batch that reached the sinks is written whole, so an interrupted run stays resumable.
                 foreach (var sink in sinks) await sink.WriteAsync(batch, CancellationToken.None);
+                journal.Wrote(batch);
                 counter.Add(batch);
             }
             completed = true;
@@ -59,8 +60,10 @@ public static class TaggingEngine
                 // Also after an interruption: summary.json then says how far the run got.
                 summary = RunSummary.Of(ResultJournal.ReadAll(folder), run, new RunFacts(
                     started, counter.Elapsed.TotalSeconds, counter.Done, journal.Skipped, completed,
-                    model.Spec.Name, model.Path, model.Spec.Task, model.ExecutionProvider, model.BatchSize));
+                    model.Spec.Name, model.Path, model.Spec.Task, model.ExecutionProvider, model.BatchSize, model.Spec.Labels.Language, model.Precision, journal.Retried));
                 OutputFolder.WriteAtomic(folder.Summary, summary.ToUtf8());
+                // A run of the supervisor's suspects alone is part of a larger one, which ends the retry job.
+                if (completed && run.OnlyPaths is null) journal.EndRetries();
             }
             catch (OutputException) when (!completed)
             {

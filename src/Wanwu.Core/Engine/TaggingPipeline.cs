@@ -34,12 +34,12 @@ internal static class TaggingPipeline
         var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(sessions + 1) { SingleReader = sessions == 1, SingleWriter = true });
         var results = Channel.CreateBounded<IReadOnlyList<ImageResult>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = sessions == 1 });
 
-        var decoder = new ImageDecoder(model.Spec.Preprocess, decode.MaxPixels);
+        var load = model.ImageLoader(decode.MaxPixels);
         var postprocessor = model.CreatePostprocessor(postprocess);
         var tasks = new List<Task>
         {
             Task.Run(() => Produce(items, inputs.Writer, token), token),
-            Task.Run(() => DecodeAll(decoder, inputs.Reader, decoded.Writer, threads, guard, token), token),
+            Task.Run(() => DecodeAll(load, inputs.Reader, decoded.Writer, threads, guard, token), token),
             Task.Run(() => Batcher.RunAsync(decoded.Reader, batches.Writer, batchSize, token), token),
             Task.Run(() => InferAll(model, postprocessor, batches.Reader, results.Writer, token), token),
         };
@@ -70,14 +70,14 @@ internal static class TaggingPipeline
         }
     }
 
-    private static async Task DecodeAll(ImageDecoder decoder, ChannelReader<InputItem> reader, ChannelWriter<DecodeOutcome> writer, int threads, DecodeGuard? guard, CancellationToken ct)
+    private static async Task DecodeAll(Func<InputItem, DecodedImage> load, ChannelReader<InputItem> reader, ChannelWriter<DecodeOutcome> writer, int threads, DecodeGuard? guard, CancellationToken ct)
     {
         var decoders = Enumerable.Range(0, threads).Select(decoderIndex => Task.Run(async () =>
         {
             await foreach (var item in reader.ReadAllAsync(ct))
             {
                 guard?.Begin(decoderIndex, item);
-                var outcome = DecodeOne(decoder, item);
+                var outcome = DecodeOne(load, item);
                 guard?.End(decoderIndex);
                 await writer.WriteAsync(outcome, ct);
             }
@@ -94,11 +94,14 @@ internal static class TaggingPipeline
     }
 
     /// <summary>Never throws for a bad image: every input becomes an image or an error record.</summary>
-    public static DecodeOutcome DecodeOne(ImageDecoder decoder, InputItem item)
+    public static DecodeOutcome DecodeOne(ImageDecoder decoder, InputItem item) => DecodeOne(decoder.Decode, item);
+
+    /// <summary>Never throws for a bad image: every input becomes an image (decoded, or bytes for the device) or an error record.</summary>
+    public static DecodeOutcome DecodeOne(Func<InputItem, DecodedImage> load, InputItem item)
     {
         try
         {
-            return new DecodeOutcome(decoder.Decode(item), null);
+            return new DecodeOutcome(load(item), null);
         }
         catch (ImageException e)
         {

@@ -14,6 +14,15 @@ internal sealed class LabelSet
 
     public int Count => _names.Length;
 
+    /// <summary>Distinct reported names: fewer than <see cref="Count"/> where a label map merged classes.</summary>
+    public int Distinct => _names.Select(n => n.Zh).Distinct(StringComparer.Ordinal).Count();
+
+    /// <summary>Classes whose reported name has no Chinese in it.</summary>
+    public int NotChinese => _names.Count(n => !ContainsCjk(n.Zh));
+
+    /// <summary>For summary.json: <c>zh</c> when every class has a Chinese name, <c>none</c> when no class does, else <c>mixed</c>.</summary>
+    public string Language => Count == 0 ? "none" : NotChinese == 0 ? "zh" : NotChinese == Count ? "none" : "mixed";
+
     /// <summary>The name of class <paramref name="id"/>; a class the file does not cover is named by its index.</summary>
     public ClassName this[int id] => id >= 0 && id < _names.Length ? _names[id] : new ClassName($"类别{id}", $"class {id}");
 

@@ -48,6 +48,7 @@ internal static class ModelDescriber
             Mean = Triple(input.Mean, 0),
             Std = Triple(input.Std, 1),
             Head = OutputHead.Parse(card.Output, outputs, card.ZeroShot is not null),
+            Outputs = outputs,
             Labels = labels,
             FixedBatch = fixedBatch,
             PreferredBatch = card.PreferredBatch ?? (fixedBatch ?? 16),

@@ -25,6 +25,8 @@ internal sealed record ModelSpec
     public double[] Std { get; init; } = [1, 1, 1];
     /// <summary>How the outputs are read, parsed from the card and checked against the session's outputs.</summary>
     internal required OutputHead Head { get; init; }
+    /// <summary>The session's output names, in order (what <see cref="OutputHead"/>'s positions index).</summary>
+    internal IReadOnlyList<string> Outputs { get; init; } = [];
     public required LabelSet Labels { get; init; }
     /// <summary>Batch the model accepts when its batch dimension is fixed; null when dynamic.</summary>
     public int? FixedBatch { get; init; }

@@ -64,6 +64,15 @@ internal sealed record ClassifierOutput(int Scores, ScoreKind Scoring) : OutputH
     public override string Kind => Scoring.ToString().ToLowerInvariant();
 }
 
+/// <summary>
+/// A classifier whose head runs in the graph (on the device): per image only the k best scores, already probabilities,
+/// and their class indices come back (see <c>OnnxHead</c>).
+/// </summary>
+internal sealed record TopKOutput(int Scores, int Indices) : OutputHead
+{
+    public override string Kind => "top-k in the graph";
+}
+
 /// <summary>An image-text model's image embedding, scored against the run's vocabulary.</summary>
 internal sealed record EmbeddingHead(int Embedding) : OutputHead
 {

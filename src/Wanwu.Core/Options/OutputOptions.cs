@@ -17,4 +17,10 @@ public sealed record OutputOptions
 
     /// <summary>Start afresh instead of resuming: previous results in the output folder are removed.</summary>
     public bool Overwrite { get; init; }
+
+    /// <summary>
+    /// Also tag again the images whose record is a transient error (read error, missing file, decoder crash or
+    /// timeout, inference error); their new record replaces the old one. Without it an error record counts as done.
+    /// </summary>
+    public bool RetryErrors { get; init; }
 }

@@ -15,6 +15,7 @@ internal static class PostprocessorFactory
         return spec.Head switch
         {
             ClassifierOutput head => new ClassifierHead(head, spec.Labels, options.TopK),
+            TopKOutput head => new TopKHead(head, spec.Labels, options.TopK),
             SsdOutput head => new SsdAnchorDecoder(head, spec.Labels, Detect(head)),
             CenterNetOutput head => new CenterNetDecoder(head, spec.Labels, Detect(head)),
             YoloOutput head => new YoloDecoder(head, spec.Labels, Detect(head)),

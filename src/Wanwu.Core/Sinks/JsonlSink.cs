@@ -11,12 +11,18 @@ internal sealed class JsonlSink(OutputFolder folder, ResultJournal? journal = nu
     public async ValueTask WriteAsync(IReadOnlyList<ImageResult> results, CancellationToken ct)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        WriteLines(buffer, results);
+        await SinkFiles.WriteAsync(_file, buffer.WrittenMemory, ct);
+    }
+
+    /// <summary>The journal lines of <paramref name="results"/>, one record a line.</summary>
+    public static void WriteLines(IBufferWriter<byte> buffer, IEnumerable<ImageResult> results)
+    {
         foreach (var r in results)
         {
             using (var w = new Utf8JsonWriter(buffer, ResultJson.Options)) ResultJson.Write(w, r);
             buffer.Write("\n"u8);
         }
-        await SinkFiles.WriteAsync(_file, buffer.WrittenMemory, ct);
     }
 
     /// <summary>A changed file tagged again left its old line behind: it goes, so every image keeps exactly one record.</summary>

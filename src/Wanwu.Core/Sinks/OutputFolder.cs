@@ -29,6 +29,11 @@ internal sealed class OutputFolder(string dir)
     /// <summary>One JSON file per image, mirroring the input tree.</summary>
     public string Json => Path.Combine(Dir, JsonFolder);
     public string Shards => Path.Combine(Dir, ShardsFolder);
+    /// <summary>The folder of one shard of a cluster run: an output folder of its own.</summary>
+    public string Shard(string id) => Path.Combine(Shards, id);
+    /// <summary>The shards of a cluster run written here, in order; none for a single-machine run.</summary>
+    public IEnumerable<OutputFolder> ShardFolders() =>
+        Directory.Exists(Shards) ? Directory.GetDirectories(Shards).Order(StringComparer.Ordinal).Select(d => new OutputFolder(d)) : [];
     public string Report => Path.Combine(Dir, ReportFile);
     public string Thumbs => Path.Combine(Dir, ThumbsFolder);
 
@@ -40,6 +45,8 @@ internal sealed class OutputFolder(string dir)
     public string Hung => Path.Combine(State, "hung");
     /// <summary>Where the supervisor lists the only images a retry run may tag.</summary>
     public string Only => Path.Combine(State, "only");
+    /// <summary>The images a <c>--retry-errors</c> job in progress has tagged again (see <c>RetryLog</c>).</summary>
+    public string Retried => Path.Combine(State, "retried");
 
     /// <summary>Creates the folder and its state folder.</summary>
     public OutputFolder Create()
@@ -82,7 +89,7 @@ internal sealed class OutputFolder(string dir)
     /// <summary>Removes a previous run's records and derived files, for <c>--overwrite</c>.</summary>
     public void Clear()
     {
-        foreach (var file in new[] { Results, Csv, Parquet, Summary }) File.Delete(file);
+        foreach (var file in new[] { Results, Csv, Parquet, Summary, Retried }) File.Delete(file);
         if (Directory.Exists(Json)) Directory.Delete(Json, true);
     }
 

@@ -14,19 +14,30 @@ internal sealed class ResultJournal
 {
     private readonly OutputFolder _folder;
     private readonly Dictionary<string, FileStamp> _done;
+    private readonly HashSet<string>? _retry;
+    private readonly RetryLog? _retried;
     private long _skipped;
 
-    private ResultJournal(OutputFolder folder, Dictionary<string, FileStamp> done)
+    private ResultJournal(OutputFolder folder, Dictionary<string, FileStamp> done, HashSet<string>? retry = null)
     {
         _folder = folder;
         _done = done;
+        if (retry is null) return;
+        // Errors this retry job already tried (in an earlier process of it) are not tried again.
+        _retried = RetryLog.Open(folder);
+        retry.RemoveWhere(_retried.Contains);
+        _retry = retry;
     }
 
     /// <summary>Images with a record, and the size and time their file had when tagged.</summary>
     public IReadOnlyDictionary<string, FileStamp> Done => _done;
 
     /// <summary>Whether <paramref name="item"/> already has a record for the file as it is now.</summary>
-    public bool IsDone(InputItem item) => _done.TryGetValue(item.Path, out var stamp) && stamp == item.Stamp && stamp.Size >= 0;
+    public bool IsDone(InputItem item) =>
+        _done.TryGetValue(item.Path, out var stamp) && stamp == item.Stamp && stamp.Size >= 0 && _retry?.Contains(item.Path) != true;
+
+    /// <summary>Images with an error record that this retry job has tagged again, over all its processes.</summary>
+    public int Retried => _retried?.Count ?? 0;
 
     /// <summary>Lines that were dropped while opening: a torn tail, corrupt lines, superseded duplicates.</summary>
     public int Repaired { get; private set; }
@@ -48,12 +59,16 @@ internal sealed class ResultJournal
         }
     }
 
-    /// <summary>Reads and, where needed, repairs the journal of <paramref name="folder"/>.</summary>
-    public static ResultJournal Open(OutputFolder folder)
+    /// <summary>
+    /// Reads and, where needed, repairs the journal of <paramref name="folder"/>. With <paramref name="retryErrors"/>, an
+    /// image whose record is a retryable error (<see cref="ImageErrorTypes.IsRetryable"/>) is not done.
+    /// </summary>
+    public static ResultJournal Open(OutputFolder folder, bool retryErrors = false)
     {
         var path = folder.Results;
         var done = new Dictionary<string, FileStamp>(StringComparer.Ordinal);
-        if (!File.Exists(path)) return new ResultJournal(folder, done);
+        var retry = retryErrors ? new HashSet<string>(StringComparer.Ordinal) : null;
+        if (!File.Exists(path)) return new ResultJournal(folder, done, retry);
         var lines = 0;
         var bad = 0;
         long goodEnd = 0;
@@ -68,6 +83,8 @@ internal sealed class ResultJournal
                 if (ResultJson.TryRead(line) is { } record)
                 {
                     done[record.Path] = new FileStamp(record.FileSize ?? -1, record.FileMtimeMs ?? 0);
+                    if (record.Error is { } error && ImageErrorTypes.IsRetryable(error.Type)) retry?.Add(record.Path);
+                    else retry?.Remove(record.Path);
                     goodEnd = end;
                 }
                 else bad++;
@@ -77,11 +94,24 @@ internal sealed class ResultJournal
         {
             throw new OutputException($"Cannot read '{path}' to resume: {e.Message}", e);
         }
-        var journal = new ResultJournal(folder, done) { Repaired = bad + (torn ? 1 : 0) + (lines - bad - done.Count) };
+        var journal = new ResultJournal(folder, done, retry) { Repaired = bad + (torn ? 1 : 0) + (lines - bad - done.Count) };
         if (bad > 0 || lines - bad > done.Count) journal.Compact();
         else if (torn) Truncate(path, goodEnd);
         return journal;
     }
+
+    /// <summary>
+    /// Notes that <paramref name="written"/> is in the journal: the images among them that were retried are not retried
+    /// again in this job, also by a later process of it.
+    /// </summary>
+    public void Wrote(IReadOnlyList<ImageResult> written)
+    {
+        if (_retry is null || _retry.Count == 0) return;
+        _retried!.Add(written.Select(r => r.Path).Where(_retry.Contains));
+    }
+
+    /// <summary>A run ended complete: a retry job in progress is over, the next one tries every error again.</summary>
+    public void EndRetries() => RetryLog.End(_folder);
 
     /// <summary>Rewrites the journal keeping the last whole, parseable line of each path, atomically.</summary>
     public void Compact()
@@ -123,6 +153,13 @@ internal sealed class ResultJournal
             if (ResultJson.TryRead(line) is { } record) yield return record;
         }
     }
+
+    /// <summary>
+    /// The records of a run's output folder: its journal, or, for a cluster run whose shards are not merged into one
+    /// (it is running or was interrupted), every shard's.
+    /// </summary>
+    public static IEnumerable<ImageResult> ReadRun(OutputFolder folder) =>
+        File.Exists(folder.Results) ? ReadAll(folder) : folder.ShardFolders().SelectMany(ReadAll);
 
     /// <summary>Lines without their newline, the offset just after each, and whether it ended with a newline.</summary>
     private static IEnumerable<(byte[] Line, long End, bool Complete)> Lines(Stream stream)

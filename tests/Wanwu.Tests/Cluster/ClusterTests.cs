@@ -84,7 +84,7 @@ public sealed class ClusterTests
     public async Task Silo_processes_on_redis_survive_a_killed_worker_and_a_killed_coordinator_and_a_rerun_skips_every_shard()
     {
         var redisServer = "/usr/bin/redis-server";
-        Assert.SkipUnless(File.Exists(redisServer), "redis-server is not installed (.ci/run installs it from Debian)");
+        Assert.SkipUnless(File.Exists(redisServer), "redis-server is not installed (scripts/test.sh installs it from Debian)");
         using var dir = new TempDir();
         var inputs = ManyPhotos(dir, copies: 4);
         await TaggingEngine.RunAsync(Options(inputs, dir["single"]), ct: TestContext.Current.CancellationToken);

@@ -13,7 +13,7 @@ public class ReportTests
 
     private static async Task<(IPlaywright, IBrowser)> Browser()
     {
-        Assert.SkipUnless(File.Exists(Chromium), "Debian's chromium is not installed (apt-get install chromium)");
+        Assert.SkipUnless(File.Exists(Chromium), "Debian's chromium is not installed (scripts/test.sh installs it with apt-get)");
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
