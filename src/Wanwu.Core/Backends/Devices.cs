@@ -95,7 +95,6 @@ internal static class ExecutionProviders
             }
             try
             {
-                CudaLibraries.Preload();
                 env.RegisterExecutionProviderLibrary(provider, path);
             }
             catch (OnnxRuntimeException e)
