@@ -47,20 +47,10 @@ internal sealed class ImageDecoder
         return full.ThumbnailImage(w, height: h, size: Enums.Size.Force);
     }
 
-    /// <summary>
-    /// Test hook standing in for a native decoder fault: "crash:NAME" aborts the process, "hang:NAME" blocks forever,
-    /// for a file whose path contains NAME. Read once; unset in normal use.
-    /// </summary>
-    private static readonly string[]? Fault = Environment.GetEnvironmentVariable("WANWU_TEST_DECODER_FAULT")?.Split(':', 2);
-
     /// <summary>Decodes <paramref name="item"/>; throws <see cref="ImageException"/> for anything that is not a usable image.</summary>
     public DecodedImage Decode(InputItem item)
     {
-        if (Fault is [var kind, var name] && item.Path.Contains(name, StringComparison.Ordinal))
-        {
-            if (kind == "crash") Environment.FailFast("injected decoder crash");
-            if (kind == "hang") Thread.Sleep(Timeout.Infinite);
-        }
+        DecoderFaultHook.Apply(item);
         try
         {
             return _readRetry.Run(() => DecodeCore(item));

@@ -11,6 +11,15 @@ internal sealed record ModelCard
 {
     public const string FileName = "wanwu.json";
 
+    /// <summary>
+    /// Format of wanwu.json, written as <c>format</c> by every card wanwu writes. History: 1 = the first format (cards
+    /// without <c>format</c>, hand-written ones included, are format 1). A card of a newer format is refused.
+    /// </summary>
+    public const int CurrentFormat = 1;
+
+    /// <summary>The format the card was written in; null for a hand-written card (format 1).</summary>
+    public int? Format { get; init; }
+
     public string? Name { get; init; }
     /// <summary><c>classify</c>, <c>detect</c> or <c>zero-shot</c>.</summary>
     public string? Task { get; init; }
@@ -38,7 +47,10 @@ internal sealed record ModelCard
     {
         try
         {
-            return JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(path), Json) ?? new ModelCard();
+            var card = JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(path), Json) ?? new ModelCard();
+            return card.Format > CurrentFormat
+                ? throw new ModelLoadException($"Model card '{path}' is of format {card.Format}, newer than this wanwu reads ({CurrentFormat}): update wanwu.")
+                : card;
         }
         catch (JsonException e)
         {
@@ -46,11 +58,12 @@ internal sealed record ModelCard
         }
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this with { Format = CurrentFormat }, Json);
 
     /// <summary>Fields set in <paramref name="over"/> win; the rest come from this card.</summary>
     public ModelCard With(ModelCard over) => new()
     {
+        Format = over.Format ?? Format,
         Name = over.Name ?? Name,
         Task = over.Task ?? Task,
         Description = over.Description ?? Description,

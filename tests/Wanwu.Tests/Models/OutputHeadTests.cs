@@ -43,3 +43,30 @@ public class OutputHeadTests
         Assert.Equal(new DetectorThresholds(0.3f, 0.15f), head.Defaults);
     }
 }
+
+/// <summary>Saved formats carry a version and a newer one is refused knowingly, not misread.</summary>
+public class FormatVersionTests
+{
+    [Fact]
+    public void A_card_wanwu_writes_carries_its_format_and_a_newer_card_is_refused()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["wanwu.json"], new ModelCard { Task = "classify" }.ToJson());
+        Assert.Contains("\"format\": 1", File.ReadAllText(dir["wanwu.json"]));
+        Assert.Equal(1, ModelCard.Load(dir["wanwu.json"]).Format);
+        File.WriteAllText(dir["wanwu.json"], """{ "format": 2, "task": "classify" }""");
+        Assert.Contains("newer than this wanwu reads", Assert.Throws<ModelLoadException>(() => ModelCard.Load(dir["wanwu.json"])).Message);
+    }
+
+    [Fact]
+    public void Every_record_carries_its_format_and_a_newer_record_is_refused()
+    {
+        var record = new ImageResult("a.jpg", [], null, null);
+        var json = System.Text.Encoding.UTF8.GetString(Sinks.ResultJson.ToUtf8(record));
+        Assert.Contains("\"v\":1", json);
+        Assert.NotNull(Sinks.ResultJson.TryRead(System.Text.Encoding.UTF8.GetBytes(json)));
+        var newer = json.Replace("\"v\":1", "\"v\":2");
+        using var doc = System.Text.Json.JsonDocument.Parse(newer);
+        Assert.Throws<OutputException>(() => Sinks.ResultJson.Read(doc.RootElement));
+    }
+}
