@@ -15,6 +15,9 @@ internal static class DeviceGraph
     /// <summary>Labels an in-graph head returns per image; a run asking for more gets these.</summary>
     public const int InGraphTopK = 50;
 
+    /// <summary>Whether a GPU session gets the classifier head appended; <c>WANWU_GPU_HEAD=0</c> keeps it on the CPU.</summary>
+    private static readonly bool HeadOnDevice = Environment.GetEnvironmentVariable("WANWU_GPU_HEAD") != "0";
+
     /// <summary>The file to open, the description that matches it, and the precision it runs in (<c>fp16</c>, <c>bf16</c>, <c>as-is</c>).</summary>
     public sealed record Variant(string OnnxPath, ModelSpec Spec, string Precision);
 
@@ -22,7 +25,7 @@ internal static class DeviceGraph
     {
         var narrow = precision switch { Precision.Fp16 or Precision.Bf16 => true, Precision.Auto => onGpu, _ => false };
         // Merged classes (a label map) add their probabilities on the CPU: the graph's top-k would rank them apart.
-        var head = onGpu && spec.Head is ClassifierOutput && spec.Labels.Count == spec.Labels.Distinct ? (ClassifierOutput)spec.Head : null;
+        var head = onGpu && HeadOnDevice && spec.Head is ClassifierOutput && spec.Labels.Count == spec.Labels.Distinct ? (ClassifierOutput)spec.Head : null;
         var asIs = new Variant(onnx, spec, spec.Dtype == InputDtype.Float16 ? "fp16" : "as-is");
         if (!narrow && head is null && !deviceInput) return asIs;
 
