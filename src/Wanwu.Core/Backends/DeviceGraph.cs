@@ -15,8 +15,12 @@ internal static class DeviceGraph
     /// <summary>Labels an in-graph head returns per image; a run asking for more gets these.</summary>
     public const int InGraphTopK = 50;
 
-    /// <summary>Whether a GPU session gets the classifier head appended; <c>WANWU_GPU_HEAD=0</c> keeps it on the CPU.</summary>
-    private static readonly bool HeadOnDevice = Environment.GetEnvironmentVariable("WANWU_GPU_HEAD") != "0";
+    /// <summary>
+    /// Whether a GPU session gets the classifier head appended: off unless <c>WANWU_GPU_HEAD=1</c>, because ONNX Runtime
+    /// 1.29's CUDA run of the appended head ended in a native crash on the H100 (2026-11-24; the same graph runs on the
+    /// CPU build and is tested there), while the same models without it ran.
+    /// </summary>
+    private static readonly bool HeadOnDevice = Environment.GetEnvironmentVariable("WANWU_GPU_HEAD") == "1";
 
     /// <summary>The file to open, the description that matches it, and the precision it runs in (<c>fp16</c>, <c>bf16</c>, <c>as-is</c>).</summary>
     public sealed record Variant(string OnnxPath, ModelSpec Spec, string Precision);
