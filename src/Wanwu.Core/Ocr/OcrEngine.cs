@@ -91,7 +91,9 @@ internal sealed class OcrEngine : IDisposable
     /// </summary>
     public IReadOnlyList<TextLine> Read(RgbImage image, int originalWidth, int originalHeight, Geometry geometry)
     {
-        if (image.Width <= 0 || image.Height <= 0 || image.Pixels.Length < image.Width * image.Height * 3) return [];
+        if (image.Pixels.Length < (long)image.Width * image.Height * 3)
+            throw new ArgumentException($"{image.Width}x{image.Height} RGB needs {(long)image.Width * image.Height * 3} bytes, got {image.Pixels.Length}", nameof(image));
+        if (image.Width <= 0 || image.Height <= 0 || originalWidth <= 0 || originalHeight <= 0) return [];
         // The part of the image that shows the original (letterbox padding and centre crops leave less or more).
         var x0 = Math.Clamp(geometry.OffsetX, 0, image.Width);
         var y0 = Math.Clamp(geometry.OffsetY, 0, image.Height);
@@ -112,9 +114,13 @@ internal sealed class OcrEngine : IDisposable
             if (CutLine(image, boxes[i].Corners) is { } line) lines.Add((i, line));
         if (lines.Count == 0) return [];
 
-        var images = lines.Select(l => l.Line).ToArray();
-        if (_classifier is not null) TurnUpsideDown(images);
-        var read = Recognize(images);
+        var images = lines.Select(l => l.Line).ToList();
+        // The classifier is sometimes sure of a turn that is not there (seen: an upright line of dark blue on sand), so a
+        // line it would turn is read both ways and keeps the reading with the higher score; only those lines cost twice.
+        var turned = _classifier is null ? [] : UpsideDown(images);
+        var read = Recognize([.. images, .. turned.Select(i => images[i].Rotated180())]);
+        for (var t = 0; t < turned.Count; t++)
+            if (read[lines.Count + t].Score > read[turned[t]].Score) read[turned[t]] = read[lines.Count + t];
 
         var result = new List<TextLine>();
         for (var k = 0; k < lines.Count; k++)
@@ -192,9 +198,10 @@ internal sealed class OcrEngine : IDisposable
     /// <summary>A line's width at <see cref="LineHeight"/> for its aspect ratio, rounded up, at most <see cref="OcrSettings.MaxLineWidth"/>.</summary>
     private int LineWidth(double aspect) => (int)Math.Clamp(Math.Ceiling(LineHeight * aspect), 1, Settings.MaxLineWidth);
 
-    /// <summary>Turns the lines the direction classifier finds upside down (PaddleOCR's <c>TextClassifier</c>).</summary>
-    private void TurnUpsideDown(RgbImage[] lines)
+    /// <summary>The lines the direction classifier finds upside down (PaddleOCR's <c>TextClassifier</c>), by index.</summary>
+    private List<int> UpsideDown(IReadOnlyList<RgbImage> lines)
     {
+        var result = new List<int>();
         foreach (var batch in Batches(lines))
         {
             var input = new float[batch.Length * 3 * LineHeight * ClassifierWidth];
@@ -210,15 +217,17 @@ internal sealed class OcrEngine : IDisposable
             for (var b = 0; b < batch.Length; b++)
             {
                 var upsideDown = probs[b * 2 + 1];
-                if (upsideDown > probs[b * 2] && upsideDown >= Settings.FlipThreshold) lines[batch[b]] = lines[batch[b]].Rotated180();
+                if (upsideDown > probs[b * 2] && upsideDown >= Settings.FlipThreshold) result.Add(batch[b]);
             }
         }
+        result.Sort();
+        return result;
     }
 
     /// <summary>Each line's text and score, in the order given.</summary>
-    private (string Text, float Score)[] Recognize(RgbImage[] lines)
+    private (string Text, float Score)[] Recognize(IReadOnlyList<RgbImage> lines)
     {
-        var result = new (string, float)[lines.Length];
+        var result = new (string, float)[lines.Count];
         foreach (var batch in Batches(lines))
         {
             var width = Math.Max(MinLineBatchWidth, batch.Max(i => lines[i].Width));
@@ -235,8 +244,8 @@ internal sealed class OcrEngine : IDisposable
     }
 
     /// <summary>Line indices in batches of <see cref="OcrSettings.RecognitionBatch"/>, sorted by width so a batch pads little.</summary>
-    private IEnumerable<int[]> Batches(RgbImage[] lines) =>
-        Enumerable.Range(0, lines.Length).OrderBy(i => lines[i].Width).Chunk(Math.Max(1, Settings.RecognitionBatch));
+    private IEnumerable<int[]> Batches(IReadOnlyList<RgbImage> lines) =>
+        Enumerable.Range(0, lines.Count).OrderBy(i => lines[i].Width).Chunk(Math.Max(1, Settings.RecognitionBatch));
 
     /// <summary>
     /// Writes <paramref name="line"/> into a [3, height, <paramref name="width"/>] plane set as (v / 255 − 0.5) / 0.5 in

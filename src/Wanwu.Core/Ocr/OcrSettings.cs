@@ -13,7 +13,7 @@ internal sealed record OcrSettings
     public float UnclipRatio { get; init; } = 1.5f;
     /// <summary>At most this many boxes per image are read, the highest-scoring ones.</summary>
     public int MaxBoxes { get; init; } = 1000;
-    /// <summary>A line the direction classifier calls upside down with at least this probability is turned before reading.</summary>
+    /// <summary>A line the direction classifier calls upside down with at least this probability is also read turned half a circle.</summary>
     public float FlipThreshold { get; init; } = 0.9f;
     /// <summary>Whether to run the direction classifier at all.</summary>
     public bool ClassifyDirection { get; init; } = true;
