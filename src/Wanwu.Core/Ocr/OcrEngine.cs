@@ -128,6 +128,7 @@ internal sealed class OcrEngine : IDisposable
             var (text, score) = read[k];
             text = text.Trim();
             if (text.Length == 0 || score < Settings.DropScore) continue;
+            if (score < Settings.SingleCharacterDropScore && System.Globalization.StringInfo.ParseCombiningCharacters(text).Length == 1) continue;
             result.Add(ToLine(text, score, original[lines[k].Box]));
         }
         return result;
@@ -136,7 +137,7 @@ internal sealed class OcrEngine : IDisposable
     /// <summary>Text boxes in image pixels, from the window (x, y, w, h) of <paramref name="image"/>.</summary>
     private List<DbPostprocess.Box> Detect(RgbImage image, double x, double y, double w, double h)
     {
-        var (width, height) = DetectorSize(w, h, Settings.DetectorMaxSide);
+        var (width, height) = DetectorSize(w, h, Settings.DetectorMinSide, Settings.DetectorMaxSide);
         var resized = PixelSampler.Resize(image, width, height, x, y, w, h);
         var plane = width * height;
         var input = new float[3 * plane];
@@ -162,12 +163,15 @@ internal sealed class OcrEngine : IDisposable
     }
 
     /// <summary>
-    /// PaddleOCR's <c>DetResizeForTest</c> (limit type max): scaled down so the longer side is at most
-    /// <paramref name="maxSide"/>, then each side rounded to a multiple of 32, at least 32.
+    /// What the detector sees of a <paramref name="width"/>×<paramref name="height"/> image (see
+    /// <see cref="OcrSettings.DetectorMinSide"/>): scaled by the smaller of minSide / shorter side and maxSide / longer
+    /// side (no enlarging when <paramref name="minSide"/> is 0), then each side rounded to a multiple of 32, at least 32,
+    /// as PaddleOCR's <c>DetResizeForTest</c> rounds.
     /// </summary>
-    public static (int Width, int Height) DetectorSize(double width, double height, int maxSide)
+    public static (int Width, int Height) DetectorSize(double width, double height, int minSide, int maxSide)
     {
-        var ratio = Math.Max(width, height) > maxSide ? maxSide / Math.Max(width, height) : 1;
+        var enlarge = minSide > 0 ? minSide / Math.Min(width, height) : 1;
+        var ratio = Math.Min(Math.Max(1, enlarge), maxSide / Math.Max(width, height));
         static int Round32(double side) => Math.Max((int)(Math.Round((int)side / 32.0) * 32), 32);
         return (Round32(width * ratio), Round32(height * ratio));
     }

@@ -48,12 +48,87 @@ internal static class PixelSampler
         return output;
     }
 
-    /// <summary>Resizes (a window of) <paramref name="source"/> to <paramref name="width"/>×<paramref name="height"/>.</summary>
+    /// <summary>
+    /// Resizes the window (x0, y0, sourceWidth × sourceHeight) of <paramref name="source"/> to
+    /// <paramref name="width"/>×<paramref name="height"/>: the same samples as <see cref="Warp"/> with a scaling map, but
+    /// an axis-aligned scale lets them be taken one axis after the other (bilinear weights and the grid of samples are
+    /// both products), about ten times faster on a detector-sized image.
+    /// </summary>
     public static RgbImage Resize(RgbImage source, int width, int height, double x0 = 0, double y0 = 0, double? sourceWidth = null, double? sourceHeight = null)
     {
-        var (sw, sh) = (sourceWidth ?? source.Width, sourceHeight ?? source.Height);
-        var (sx, sy) = (sw / width, sh / height);
-        return Warp(source, Homography.Scale(sx, sy, x0, y0), width, height, Supersampling(Math.Max(sx, sy)));
+        var output = RgbImage.Blank(width, height);
+        if (source.Width <= 0 || source.Height <= 0 || width <= 0 || height <= 0) return output;
+        var (sx, sy) = ((sourceWidth ?? source.Width) / width, (sourceHeight ?? source.Height) / height);
+        var columns = Taps(width, sx, x0, source.Width);
+        var rows = Taps(height, sy, y0, source.Height);
+        var firstRow = rows.Min(t => t.First);
+        var lastRow = rows.Max(t => t.First + t.Weights.Length - 1);
+
+        // Across each source row the output needs, then down the columns.
+        var stride = width * 3;
+        var across = new float[(lastRow - firstRow + 1) * stride];
+        var px = source.Pixels;
+        for (var r = firstRow; r <= lastRow; r++)
+        {
+            var src = r * source.Width * 3;
+            var dst = (r - firstRow) * stride;
+            for (var i = 0; i < width; i++)
+            {
+                var (first, weights) = columns[i];
+                float red = 0, green = 0, blue = 0;
+                for (var t = 0; t < weights.Length; t++)
+                {
+                    var o = src + (first + t) * 3;
+                    red += px[o] * weights[t];
+                    green += px[o + 1] * weights[t];
+                    blue += px[o + 2] * weights[t];
+                }
+                across[dst + i * 3] = red;
+                across[dst + i * 3 + 1] = green;
+                across[dst + i * 3 + 2] = blue;
+            }
+        }
+        var result = output.Pixels;
+        var sum = new float[stride];
+        for (var j = 0; j < height; j++)
+        {
+            var (first, weights) = rows[j];
+            Array.Clear(sum);
+            for (var t = 0; t < weights.Length; t++)
+            {
+                var row = (first + t - firstRow) * stride;
+                var weight = weights[t];
+                for (var i = 0; i < stride; i++) sum[i] += across[row + i] * weight;
+            }
+            for (var i = 0; i < stride; i++) result[j * stride + i] = (byte)Math.Clamp(sum[i] + 0.5f, 0, 255);
+        }
+        return output;
+    }
+
+    /// <summary>
+    /// For each of <paramref name="count"/> outputs along one axis, the source pixels it reads and their weights: the
+    /// average of the linear readings at its supersampled positions (continuous coordinates, edge pixels repeated).
+    /// </summary>
+    private static (int First, float[] Weights)[] Taps(int count, double scale, double offset, int sourceCount)
+    {
+        var k = Supersampling(scale);
+        var taps = new (int, float[])[count];
+        for (var i = 0; i < count; i++)
+        {
+            var positions = new double[k];
+            for (var s = 0; s < k; s++) positions[s] = Math.Clamp(offset + (i + (s + 0.5) / k) * scale - 0.5, 0, sourceCount - 1);
+            var first = (int)positions.Min();
+            var weights = new float[Math.Min(sourceCount - 1, (int)positions.Max() + 1) - first + 1];
+            foreach (var x in positions)
+            {
+                var x0 = (int)x;
+                var f = x - x0;
+                weights[x0 - first] += (float)((1 - f) / k);
+                if (f > 0) weights[Math.Min(x0 + 1, sourceCount - 1) - first] += (float)(f / k);
+            }
+            taps[i] = (first, weights);
+        }
+        return taps;
     }
 
     /// <summary>Adds the bilinear reading of index coordinates (x, y), clamped to the image, to r, g, b.</summary>

@@ -273,12 +273,31 @@ public class OcrGeometryTests
     }
 
     [Fact]
-    public void Detector_size_follows_paddleocr_limit_and_multiples_of_32()
+    public void Separable_resize_takes_the_same_samples_as_the_general_warp()
     {
-        Assert.Equal((512, 384), OcrEngine.DetectorSize(500, 375, 960));
-        Assert.Equal((960, 704), OcrEngine.DetectorSize(1280, 960, 960)); // 720 / 32 = 22.5, rounded half to even as Python does
-        Assert.Equal((32, 32), OcrEngine.DetectorSize(1, 1, 960));
-        Assert.Equal((960, 32), OcrEngine.DetectorSize(20000, 1, 960));
+        var source = RgbImage.Blank(300, 200);
+        new Random(5).NextBytes(source.Pixels);
+        // 3 source pixels per output pixel on both axes: both take 3×3 bilinear samples per pixel.
+        var fast = PixelSampler.Resize(source, 100, 67);
+        var slow = PixelSampler.Warp(source, Homography.Scale(300 / 100.0, 200 / 67.0), 100, 67, 3);
+        Assert.All(fast.Pixels.Zip(slow.Pixels), p => Assert.InRange(p.First - p.Second, -1, 1));
+        // And a window of it, enlarged.
+        var window = PixelSampler.Resize(source, 64, 64, 40.5, 30, 20, 16);
+        var windowSlow = PixelSampler.Warp(source, Homography.Scale(20 / 64.0, 16 / 64.0, 40.5, 30), 64, 64);
+        Assert.All(window.Pixels.Zip(windowSlow.Pixels), p => Assert.InRange(p.First - p.Second, -1, 1));
+    }
+
+    [Fact]
+    public void Detector_size_enlarges_to_the_shorter_side_within_the_longer_limit_in_multiples_of_32()
+    {
+        Assert.Equal((960, 704), OcrEngine.DetectorSize(500, 375, 736, 960));  // ×1.92: the longer side's limit wins; 720 / 32 = 22.5 → 22 (half to even, as Python)
+        Assert.Equal((960, 704), OcrEngine.DetectorSize(1280, 960, 736, 960)); // ×0.75
+        Assert.Equal((736, 736), OcrEngine.DetectorSize(100, 100, 736, 960));
+        Assert.Equal((960, 32), OcrEngine.DetectorSize(20000, 1, 736, 960));
+        Assert.Equal((32, 960), OcrEngine.DetectorSize(1, 700, 736, 960));
+        // Without enlarging: PaddleOCR's inference default (limit type max, 960).
+        Assert.Equal((512, 384), OcrEngine.DetectorSize(500, 375, 0, 960));
+        Assert.Equal((32, 32), OcrEngine.DetectorSize(1, 1, 0, 960));
     }
 
     private static float[] Map(params string[] rows) => rows.SelectMany(r => r.Select(c => c == '#' ? 1f : 0f)).ToArray();

@@ -33,6 +33,7 @@ internal static class RenderedText
         "出口", "电话号码", "生日快乐", "公共厕所", "美食广场", "万物识别", "长城", "西湖风景区", "学生食堂", "便利店",
         "Welcome", "OPEN", "Coffee Shop", "EXIT", "Hello World", "Station", "Fresh Bread", "Parking", "Library", "Taxi",
         "北京 Beijing", "上海 2024", "电话 010-8888", "WiFi 免费", "1号门 Gate 1", "营业 9:00-21:00", "Tel 400-800", "价格 35元",
+        "福", "停", "茶",
     ];
 
     /// <summary>The usable fonts of <see cref="FontFiles"/> found on this machine.</summary>
