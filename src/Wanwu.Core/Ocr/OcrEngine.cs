@@ -6,14 +6,16 @@ namespace Wanwu.Ocr;
 
 /// <summary>
 /// Reads the text in an image with PaddleOCR's PP-OCRv4 networks, the way PaddleOCR's <c>TextSystem</c> does: detect
-/// text boxes, cut each out as an upright line, turn lines the direction classifier finds upside down, recognise, drop
-/// lines read with little confidence. Safe to call from several threads (ONNX Runtime sessions are).
+/// text boxes, cut each out as an upright line, check its direction, recognise, drop lines read with little confidence.
+/// Where it differs from PaddleOCR, and why, is in docs/ocr.md. Safe to call from several threads (ONNX Runtime
+/// sessions are; everything else is per call).
 /// </summary>
 internal sealed class OcrEngine : IDisposable
 {
     /// <summary>
-    /// The longer side images are best decoded at for OCR: the detector looks at 960 pixels at most, while lines are cut
-    /// from the image as given, so a little more than that keeps small text readable.
+    /// The longer side to decode images at for OCR, shrinking larger ones and leaving smaller ones as they are: the
+    /// detector brings what it sees to its own size (<see cref="OcrSettings.DetectorMinSide"/>), while lines are cut
+    /// from the image as given, so a little more than the detector's 960 keeps small text readable.
     /// </summary>
     public const int InputMaxSide = 1280;
 

@@ -18,6 +18,9 @@ internal sealed record OcrQuality(int Lines, int Found, int Characters, int Erro
     public override string ToString() =>
         $"{Found}/{Lines} lines found ({FoundRate:P1}), character accuracy {CharacterAccuracy:P2} ({SpacedCharacterAccuracy:P2} with spaces), {Stray} read lines outside the drawn ones";
 
+    /// <summary>Lines found and character accuracy only (for a subset of the drawn lines, where stray lines mean nothing).</summary>
+    public string Short => $"{Found}/{Lines} lines found ({FoundRate:P1}), character accuracy {CharacterAccuracy:P2}";
+
     public static OcrQuality Measure(IEnumerable<(DrawnPhoto Photo, IReadOnlyList<TextLine> Read)> results)
     {
         int lines = 0, found = 0, characters = 0, errors = 0, spacedCharacters = 0, spacedErrors = 0, stray = 0;
