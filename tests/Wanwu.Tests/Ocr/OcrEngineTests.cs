@@ -147,6 +147,26 @@ public class OcrEngineTests(OcrEngineFixture fixture) : IClassFixture<OcrEngineF
     }
 
     [Fact]
+    public void Vertical_chinese_is_read_top_to_bottom()
+    {
+        Assert.SkipWhen(RenderedText.Fonts.Count == 0, "the CJK fonts are not installed");
+        using var dir = new TempDir();
+        using var bitmap = new SKBitmap(400, 500);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            canvas.Clear(SKColors.White);
+            // Characters stacked as on a shop sign: the box is tall, so the line is cut turned a quarter.
+            foreach (var (text, x) in new[] { ("欢迎光临", 100f), ("出口", 300f) })
+                for (var i = 0; i < text.Length; i++)
+                    RenderedText.Stamp(canvas, text[i].ToString(), RenderedText.Fonts[0].Typeface, 48, x, 60 + 56 * i, 0, SKColors.Black);
+        }
+        RenderedText.SaveJpeg(bitmap, dir["vertical.jpg"]);
+        var lines = Engine.Read(OcrPhotos.Decode(dir["vertical.jpg"], OcrEngine.InputMaxSide, enlarge: false));
+        Assert.Equal(new[] { "欢迎光临", "出口" }, lines.Select(l => l.Text));
+        Assert.True(lines[0].Box[3] - lines[0].Box[1] > 3 * (lines[0].Box[2] - lines[0].Box[0]));
+    }
+
+    [Fact]
     public void Lines_come_in_reading_order()
     {
         Assert.SkipWhen(RenderedText.Fonts.Count == 0, "the CJK fonts are not installed");

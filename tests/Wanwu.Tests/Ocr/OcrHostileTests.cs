@@ -109,6 +109,20 @@ public class OcrHostileTests(OcrEngineFixture fixture) : IClassFixture<OcrEngine
         Assert.Throws<ArgumentException>(() => Engine.Read(new RgbImage(new byte[10], 100, 100)));
     }
 
+    [Fact]
+    public void A_model_folder_missing_a_network_is_a_model_error_that_names_it()
+    {
+        using var dir = new TempDir();
+        var source = BuiltinModels.Ensure(PpOcrModel.Builtin, null, null);
+        File.Copy(Path.Combine(source, PpOcrModel.Dictionary), dir[PpOcrModel.Dictionary]);
+        File.Copy(Path.Combine(source, PpOcrModel.Detector), dir[PpOcrModel.Detector]);
+        var e = Assert.Throws<ModelLoadException>(() => OcrEngine.Open(dir.Path));
+        Assert.Contains(PpOcrModel.Classifier, e.Message);
+        File.WriteAllText(dir[PpOcrModel.Classifier], "not an onnx file");
+        File.Copy(Path.Combine(source, PpOcrModel.Recognizer), dir[PpOcrModel.Recognizer]);
+        Assert.Throws<ModelLoadException>(() => OcrEngine.Open(dir.Path));
+    }
+
     private static byte[] Rgb(SKBitmap bitmap)
     {
         var rgb = new byte[bitmap.Width * bitmap.Height * 3];
