@@ -45,6 +45,7 @@ internal static class BuiltinModels
         Alias("wanwu-general",
             "万物识别 general recognition: 54,092 Chinese labels (ResNeSt-101, 224x224), from ModelScope damo/cv_resnest101_general_recognition, converted from PyTorch to ONNX",
             "modelscope:damo/cv_resnest101_general_recognition"),
+        PpOcrModel.Builtin,
     ];
 
     private static BuiltinModel Alias(string name, string description, string source) =>
