@@ -20,16 +20,25 @@ internal static class DeviceGraph
     /// 1.29's CUDA run of the appended head ended in a native crash on the H100 (2026-11-24; the same graph runs on the
     /// CPU build and is tested there), while the same models without it ran.
     /// </summary>
-    private static readonly bool HeadOnDevice = Environment.GetEnvironmentVariable("WANWU_GPU_HEAD") == "1";
+    internal static readonly bool HeadOnDevice = Environment.GetEnvironmentVariable("WANWU_GPU_HEAD") == "1";
 
     /// <summary>The file to open, the description that matches it, and the precision it runs in (<c>fp16</c>, <c>bf16</c>, <c>as-is</c>).</summary>
     public sealed record Variant(string OnnxPath, ModelSpec Spec, string Precision);
 
-    public static Variant Prepare(string onnx, ModelSpec spec, Precision precision, bool onGpu, string? cacheRoot, TextWriter? log, bool deviceInput = false)
+    /// <summary>The variant of <paramref name="onnx"/> (described by <paramref name="spec"/>) that sessions on these devices run.</summary>
+    /// <param name="onnx">The model's own ONNX file.</param>
+    /// <param name="spec">Its description.</param>
+    /// <param name="precision">The precision asked for.</param>
+    /// <param name="onGpu">Whether the sessions run on a GPU.</param>
+    /// <param name="cacheRoot">The model cache (variants live under <c>graphs/</c>).</param>
+    /// <param name="log">Where to say what was prepared.</param>
+    /// <param name="deviceInput">Whether the device decodes the images (uint8 input, normalised in the graph).</param>
+    /// <param name="headOnDevice">Append a classifier's head on a GPU; null takes <see cref="HeadOnDevice"/>.</param>
+    public static Variant Prepare(string onnx, ModelSpec spec, Precision precision, bool onGpu, string? cacheRoot, TextWriter? log, bool deviceInput = false, bool? headOnDevice = null)
     {
         var narrow = precision switch { Precision.Fp16 or Precision.Bf16 => true, Precision.Auto => onGpu, _ => false };
         // Merged classes (a label map) add their probabilities on the CPU: the graph's top-k would rank them apart.
-        var head = onGpu && HeadOnDevice && spec.Head is ClassifierOutput && spec.Labels.Count == spec.Labels.Distinct ? (ClassifierOutput)spec.Head : null;
+        var head = onGpu && (headOnDevice ?? HeadOnDevice) && spec.Head is ClassifierOutput && spec.Labels.Count == spec.Labels.Distinct ? (ClassifierOutput)spec.Head : null;
         var asIs = new Variant(onnx, spec, spec.Dtype == InputDtype.Float16 ? "fp16" : "as-is");
         if (!narrow && head is null && !deviceInput) return asIs;
 
