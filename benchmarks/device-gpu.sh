@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # wanwu on the device machine's GPU (CUDA provider of ONNX Runtime's GPU build), packed by device-prepare-gpu.sh.
-#   bash benchmarks/device-gpu.sh gather N   (N = 1, 2, 3: one call each, carrying benchmarks/device/gpu-N)
+#   bash benchmarks/device-gpu.sh gather N   (N = 1, 2, …: one call each, carrying benchmarks/device/gpu-N)
 #   bash benchmarks/device-gpu.sh            (carrying benchmarks/device/main: joins the parts, then measures)
 set -euo pipefail
 cd "$(dirname "$0")/device"
@@ -9,35 +9,74 @@ out=${OUT:-$PWD/../device-out}; mkdir -p "$out"
 w=/tmp/wanwu/sc/wanwu
 mkdir -p /tmp/wanwu && tar xJf main/wanwu-sc.tar.xz -C /tmp/wanwu
 if [ ! -f /tmp/wanwu/sc/libonnxruntime_providers_cuda.so ]; then
-  cat /tmp/gpu-parts/providers_cuda.part{0,1,2} | xz -d > /tmp/wanwu/sc/libonnxruntime_providers_cuda.so
+  cat /tmp/gpu-parts/providers_cuda.part? | xz -d > /tmp/wanwu/sc/libonnxruntime_providers_cuda.so
   echo "$(cat main/providers_cuda.sha256)  /tmp/wanwu/sc/libonnxruntime_providers_cuda.so" | sha256sum -c
 fi
-# CUDA 13's libraries of the machine's image (cuDNN 9 is in the system's library folder).
-export LD_LIBRARY_PATH=/usr/local/cuda-13.0/targets/x86_64-linux/lib:${LD_LIBRARY_PATH:-}
+# wanwu finds CUDA 13's libraries under /usr/local/cuda-13.0 itself (it starts itself again with them on the loader's
+# path); should that fail, say so and set the path here, so the measurements still run on the GPU.
+if ! $w devices | grep -q "^providers:.*CUDAExecutionProvider"; then
+  echo "wanwu did not find CUDA by itself: setting LD_LIBRARY_PATH"; $w devices
+  export LD_LIBRARY_PATH=/usr/local/cuda-13.0/targets/x86_64-linux/lib:${LD_LIBRARY_PATH:-}
+fi
 export WANWU_HOME=/tmp/wanwu-home
 { echo "date: $(date -u +%FT%TZ)"; echo "cores: $(nproc)"; grep -m1 'model name' /proc/cpuinfo
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader; $w devices; } | tee "$out/machine.txt"
 step=${1:-all}
-if [ ! -d /tmp/set1080 ]; then $w bench make-set main/photos -o /tmp/set1080 --copies 40 > /dev/null; fi   # 2,000 images
+if [ ! -d /tmp/set1080 ]; then $w bench make-set main/photos -o /tmp/set1080 --copies ${COPIES:-40} > /dev/null; fi   # 2,000 images
 if [ ! -d /tmp/resnest101 ]; then $w bench make-model -o /tmp/resnest101 > /dev/null; fi
 m=main/models/st-mobilenet
 c=/tmp/gpu-parts/coco-centernet
+# One configuration in its own process, so that a native crash ends only it; its log under $out.
+try() { local name=$1; shift; echo "== $name: $*"; local rc=0; timeout 400 "$@" > "$out/$name.log" 2>&1 || rc=$?; echo "exit $rc"; grep -E "images_per_second|\"way\"|rror|fault|abort|Abort" "$out/$name.log" | head -20 || true; tail -3 "$out/$name.log"; }
 case $step in
-  precision)
+  diagnose)
+    # The CUDA provider's settings and the in-graph head, one process each (docs/benchmarks.md "GPU, the head").
+    command -v gdb || echo "no gdb"
+    export DOTNET_DbgEnableMiniDump=1 DOTNET_EnableCrashReport=1 DOTNET_DbgMiniDumpType=1 DOTNET_DbgMiniDumpName=/tmp/crash-%p
+    try model-nhwc $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways model:fp16 model:fp32 --json
+    WANWU_CUDA_OPTIONS="prefer_nhwc=0" try model-nchw $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways model:fp16 model:fp32 --json
+    WANWU_GPU_HEAD=1 WANWU_ORT_LOG=0 try head-mobilenet $w tag main/photos -m $m --device cuda -o /tmp/h1 --overwrite -q
+    WANWU_GPU_HEAD=1 WANWU_GPU_OUTPUTS=device try head-mobilenet-devout $w tag main/photos -m $m --device cuda -o /tmp/h2 --overwrite -q
+    WANWU_GPU_HEAD=1 WANWU_GPU_OUTPUTS=device try head-resnest-devout $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways model:fp16 --json
+    WANWU_GPU_HEAD=1 try head-resnest $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways model:fp16 --json
+    WANWU_GPU_OUTPUTS=device try detector-devout $w tag main/photos -m $c --device cuda -o /tmp/d2 --overwrite -q
+    WANWU_ORT_LOG=1 try detector $w tag main/photos -m $c --device cuda -o /tmp/d1 --overwrite -q
+    for f in /tmp/*.crashreport.json; do [ -f "$f" ] && cp "$f" "$out/"; done
+    grep -h -E "placed|Placement|CPUExecutionProvider" "$out"/head-mobilenet.log | head -40 || true
+    for f in "$out"/*.log; do if [ "$(stat -c %s "$f")" -gt 2000000 ]; then xz -f "$f"; fi; done; ls -la "$out" ;;
+  table)
     # The GPU issue's table in one run: naive, blog, decode on the CPU and on the GPU, the network alone and wanwu in
-    # float32 and float16, side by side on the same 1080p set (docs/benchmarks.md "GPU, FP16 and nvJPEG").
-    $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways naive blog decode:cpu decode:gpu model:fp32 model:fp16 wanwu:fp32 wanwu:fp16 --naive-sample 4 --limit 2000 --json > "$out/gpu-bench-precision-resnest101.json"
-    cat "$out/gpu-bench-precision-resnest101.json"
-    $w tag /tmp/set1080 -o /tmp/gpu-tag16 -m /tmp/resnest101 --device cuda --overwrite -q --precision fp16
-    cp /tmp/gpu-tag16/summary.json "$out/gpu-tag-resnest101-fp16-summary.json"; head -c 900 /tmp/gpu-tag16/summary.json; echo
-    $w tag /tmp/set1080 -o /tmp/gpu-tag32 -m /tmp/resnest101 --device cuda --overwrite -q --precision fp32
-    python3 ../compare-runs.py /tmp/gpu-tag32/results.jsonl /tmp/gpu-tag16/results.jsonl | tee "$out/gpu-fp16-fidelity.txt"
-    $w tag /tmp/set1080 -o /tmp/gpu-tagcpu -m /tmp/resnest101 --device cuda --overwrite -q --precision fp32 --no-gpu-decode
-    python3 ../compare-runs.py /tmp/gpu-tagcpu/results.jsonl /tmp/gpu-tag32/results.jsonl | tee "$out/gpu-decode-fidelity.txt" ;;
+    # float32 and float16, side by side on the same 1080p set (docs/benchmarks.md).
+    $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways naive blog decode:cpu decode:gpu model:fp32 model:fp16 wanwu:fp32 wanwu:fp16 --naive-sample 4 --json > "$out/gpu-bench-table.json"
+    cat "$out/gpu-bench-table.json" ;;
+  tags)
+    # wanwu tag end to end in fp16 and fp32 (nvJPEG decode), fp32 with CPU decode; fidelity between them.
+    for p in fp16 fp32; do
+      $w tag /tmp/set1080 -o /tmp/tag-$p -m /tmp/resnest101 --device cuda --overwrite -q --precision $p
+      cp /tmp/tag-$p/summary.json "$out/tag-resnest101-$p-summary.json"; grep -E '"(images_per_second|precision|batch_size|total)"' /tmp/tag-$p/summary.json
+    done
+    $w tag /tmp/set1080 -o /tmp/tag-cpudecode -m /tmp/resnest101 --device cuda --overwrite -q --precision fp32 --no-gpu-decode
+    grep -E '"images_per_second"' /tmp/tag-cpudecode/summary.json
+    python3 ../compare-runs.py /tmp/tag-fp32/results.jsonl /tmp/tag-fp16/results.jsonl | tee "$out/fidelity-fp16-vs-fp32.txt"
+    python3 ../compare-runs.py /tmp/tag-cpudecode/results.jsonl /tmp/tag-fp32/results.jsonl | tee "$out/fidelity-nvjpeg-vs-cpu.txt"
+    # The network's layout: NCHW (ONNX Runtime's default) against wanwu's NHWC, same run.
+    WANWU_CUDA_OPTIONS="prefer_nhwc=0" $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways model:fp16 model:fp32 --json > "$out/gpu-bench-nchw.json"
+    grep -E '"(way|images_per_second)"' "$out/gpu-bench-nchw.json"
+    # Host memory against the number of images: 1,000 and 20,000 (links to the set's files, so only the count grows).
+    for n in 1000 20000; do
+      rm -rf /tmp/links-$n && mkdir -p /tmp/links-$n
+      i=0; while [ $i -lt $n ]; do for f in /tmp/set1080/*.jpg; do [ $i -ge $n ] && break; ln -s "$f" /tmp/links-$n/$i.jpg; i=$((i + 1)); done; done
+      $w tag /tmp/links-$n -o /tmp/tag-links-$n -m /tmp/resnest101 --device cuda --overwrite -q --precision fp16 & pid=$!
+      peak=0; while kill -0 $pid 2>/dev/null; do
+        rss=$(for p in $(pgrep -f "wanwu/sc/wanwu"); do awk '/VmRSS/{print $2}' /proc/$p/status 2>/dev/null; done | awk '{s+=$1} END {print s+0}')
+        [ "$rss" -gt "$peak" ] && peak=$rss; sleep 0.5; done
+      echo "images $n: peak RSS of wanwu's processes $((peak / 1024)) MiB; $(grep -E '"images_per_second"' /tmp/tag-links-$n/summary.json)" | tee -a "$out/memory.txt"
+      nvidia-smi --query-gpu=memory.used --format=csv,noheader >> "$out/memory.txt"
+    done ;;
   small)
     for model in $m $c; do
-      $w bench /tmp/set1080 -m $model --device cuda --ways decode:gpu model wanwu --limit 2000 --json > "$out/gpu-bench-$(basename $model).json"
-      cat "$out/gpu-bench-$(basename $model).json"
+      $w bench /tmp/set1080 -m $model --device cuda --ways decode:gpu model wanwu --json > "$out/gpu-bench-$(basename $model).json"
+      grep -E '"(way|images_per_second)"' "$out/gpu-bench-$(basename $model).json"
     done ;;
   all|resnest)
     $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways naive blog decode model wanwu --naive-sample 8 --limit 1000 --json > "$out/gpu-bench-1080p-resnest101.json"

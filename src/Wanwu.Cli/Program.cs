@@ -2,6 +2,8 @@ using System.CommandLine;
 using Wanwu.Cli;
 using Wanwu.Cli.Commands;
 
+CudaLibraryPath.EnsureOrRestart();
+
 var root = new RootCommand("wanwu (万物): tag large sets of images with Chinese labels, fast.")
 {
     TagCommand.Create(),

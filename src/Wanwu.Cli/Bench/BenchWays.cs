@@ -146,7 +146,8 @@ internal static class BenchWays
             using var decoder = new NvJpegBatchDecoder(spec.Preprocess, batch, run.Decode.MaxPixels);
             for (var c = Interlocked.Increment(ref next); c < chunks.Count; c = Interlocked.Increment(ref next))
             {
-                var files = chunks[c].Select(i => new GpuJpeg(i, File.ReadAllBytes(i.FullPath))).ToList();
+                // Read in parallel, as the pipeline's decoders read: one thread reading file after file measured the disk (699 img/s).
+                var files = chunks[c].AsParallel().AsOrdered().Select(i => new GpuJpeg(i, File.ReadAllBytes(i.FullPath))).ToList();
                 Interlocked.Add(ref failed, decoder.Decode(files).Count(r => !r.OnGpu));
             }
         });

@@ -21,6 +21,7 @@ public static class DevicesCommand
                 Console.WriteLine($"device: {d.EpName} on {hw.Type} {hw.Vendor} (device id 0x{hw.DeviceId:x4}) {string.Join(" ", meta)}");
             }
             foreach (var (provider, why) in ExecutionProviders.LoadFailures) Console.WriteLine($"not loaded: {provider}: {why}");
+            if (CudaLibraryPath.Found is { } folder) Console.WriteLine($"CUDA libraries: {folder} (found by wanwu, added to the loader's path)");
             Console.WriteLine($"JPEG decoding on the GPU (nvJPEG): {Wanwu.Decode.Gpu.GpuDecodeSupport.Probe().Summary}");
             return ExitCodes.Ok;
         });

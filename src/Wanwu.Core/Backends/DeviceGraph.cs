@@ -15,13 +15,6 @@ internal static class DeviceGraph
     /// <summary>Labels an in-graph head returns per image; a run asking for more gets these.</summary>
     public const int InGraphTopK = 50;
 
-    /// <summary>
-    /// Whether a GPU session gets the classifier head appended: off unless <c>WANWU_GPU_HEAD=1</c>, because ONNX Runtime
-    /// 1.29's CUDA run of the appended head ended in a native crash on the H100 (2026-11-24; the same graph runs on the
-    /// CPU build and is tested there), while the same models without it ran.
-    /// </summary>
-    internal static readonly bool HeadOnDevice = Environment.GetEnvironmentVariable("WANWU_GPU_HEAD") == "1";
-
     /// <summary>The file to open, the description that matches it, and the precision it runs in (<c>fp16</c>, <c>bf16</c>, <c>as-is</c>).</summary>
     public sealed record Variant(string OnnxPath, ModelSpec Spec, string Precision);
 
@@ -33,12 +26,11 @@ internal static class DeviceGraph
     /// <param name="cacheRoot">The model cache (variants live under <c>graphs/</c>).</param>
     /// <param name="log">Where to say what was prepared.</param>
     /// <param name="deviceInput">Whether the device decodes the images (uint8 input, normalised in the graph).</param>
-    /// <param name="headOnDevice">Append a classifier's head on a GPU; null takes <see cref="HeadOnDevice"/>.</param>
-    public static Variant Prepare(string onnx, ModelSpec spec, Precision precision, bool onGpu, string? cacheRoot, TextWriter? log, bool deviceInput = false, bool? headOnDevice = null)
+    public static Variant Prepare(string onnx, ModelSpec spec, Precision precision, bool onGpu, string? cacheRoot, TextWriter? log, bool deviceInput = false)
     {
         var narrow = precision switch { Precision.Fp16 or Precision.Bf16 => true, Precision.Auto => onGpu, _ => false };
         // Merged classes (a label map) add their probabilities on the CPU: the graph's top-k would rank them apart.
-        var head = onGpu && (headOnDevice ?? HeadOnDevice) && spec.Head is ClassifierOutput && spec.Labels.Count == spec.Labels.Distinct ? (ClassifierOutput)spec.Head : null;
+        var head = onGpu && spec.Head is ClassifierOutput && spec.Labels.Count == spec.Labels.Distinct ? (ClassifierOutput)spec.Head : null;
         var asIs = new Variant(onnx, spec, spec.Dtype == InputDtype.Float16 ? "fp16" : "as-is");
         if (!narrow && head is null && !deviceInput) return asIs;
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Wanwu.Backends;
@@ -40,9 +41,9 @@ internal readonly record struct DeviceSpec(DeviceKind Kind, int Id = 0)
 }
 
 /// <summary>
-/// Which ONNX Runtime execution providers this process has, and how a requested device maps onto them. A provider is
-/// either compiled into the loaded ONNX Runtime (the GPU NuGet package) or a provider library beside wanwu that ONNX
-/// Runtime loads as a plugin (the build of scripts/fetch-gpu-runtime.sh: a CPU core with CUDA/TensorRT libraries).
+/// Which ONNX Runtime execution providers this process can use, and how a requested device maps onto them. The GPU
+/// build (scripts/build-gpu.sh: ONNX Runtime's GPU package) lists CUDA and TensorRT whatever the machine has, so each is
+/// checked here: its library beside wanwu loads (the CUDA libraries it names are found) and a GPU answers.
 /// </summary>
 internal static class ExecutionProviders
 {
@@ -50,61 +51,51 @@ internal static class ExecutionProviders
     public const string Cuda = "CUDAExecutionProvider";
     public const string TensorRt = "TensorrtExecutionProvider";
 
-    private static readonly (string Provider, string File)[] PluginFiles =
+    private static readonly (string Provider, string File)[] ProviderFiles =
         [(Cuda, "libonnxruntime_providers_cuda.so"), (TensorRt, "libonnxruntime_providers_tensorrt.so")];
 
     private static readonly Lazy<(HashSet<string> Available, Dictionary<string, string> Failures)> Loaded = new(Load);
 
-    /// <summary>Providers this process can use: compiled in, or loaded from a provider library.</summary>
+    /// <summary>Providers this process can use.</summary>
     public static IReadOnlySet<string> Available => Loaded.Value.Available;
 
-    /// <summary>Why a provider library beside wanwu could not be loaded (a CUDA library missing, say), by provider.</summary>
+    /// <summary>Why a provider of this build cannot be used here (a CUDA library missing, no GPU), by provider.</summary>
     public static IReadOnlyDictionary<string, string> LoadFailures => Loaded.Value.Failures;
-
-    /// <summary>Written beside the provider libraries by scripts/fetch-gpu-runtime.sh: the ONNX Runtime version they belong to.</summary>
-    public const string VersionFile = "onnxruntime-providers.version";
-
-    /// <summary>
-    /// Null when the provider libraries in <paramref name="dir"/> belong to ONNX Runtime <paramref name="coreVersion"/>;
-    /// else why they must not be loaded: one of another version crashes the process (seen: a 1.29 CUDA library left
-    /// beside a 1.31 CPU build, a segmentation fault at the first session).
-    /// </summary>
-    public static string? PluginMismatch(string dir, string coreVersion)
-    {
-        var marker = Path.Combine(dir, VersionFile);
-        var version = File.Exists(marker) ? File.ReadAllText(marker).Trim() : null;
-        return version == coreVersion ? null
-            : $"the provider libraries in {dir} are for ONNX Runtime {version ?? "an unknown version"} ({VersionFile}), this is {coreVersion}; rebuild with -p:OnnxRuntimeGpu (docs/gpu.md)";
-    }
 
     private static (HashSet<string>, Dictionary<string, string>) Load()
     {
-        var env = OrtEnv.Instance();
-        var available = new HashSet<string>(env.GetAvailableProviders());
+        var available = new HashSet<string>(OrtEnv.Instance().GetAvailableProviders());
         var failures = new Dictionary<string, string>();
-        var dir = AppContext.BaseDirectory;
-        var mismatch = PluginMismatch(dir, env.GetVersionString());
-        foreach (var (provider, file) in PluginFiles)
+        foreach (var (provider, file) in ProviderFiles)
         {
-            var path = Path.Combine(dir, file);
-            if (available.Contains(provider) || !File.Exists(path)) continue;
-            if (mismatch is not null)
+            if (!available.Contains(provider)) continue;
+            if (Unusable(Path.Combine(AppContext.BaseDirectory, file)) is { } why)
             {
-                failures[provider] = mismatch;
-                continue;
-            }
-            try
-            {
-                env.RegisterExecutionProviderLibrary(provider, path);
-            }
-            catch (OnnxRuntimeException e)
-            {
-                failures[provider] = e.Message;
+                available.Remove(provider);
+                failures[provider] = why;
             }
         }
-        // A loaded library offers a provider only where it found its hardware (an NVIDIA GPU for CUDA).
-        available.UnionWith(env.GetEpDevices().Select(d => d.EpName));
         return (available, failures);
+    }
+
+    /// <summary>Why the provider library at <paramref name="path"/> cannot serve (a CUDA library missing, no GPU), or null.</summary>
+    private static unsafe string? Unusable(string path)
+    {
+        if (!File.Exists(path)) return $"its library {Path.GetFileName(path)} is not beside wanwu";
+        try
+        {
+            NativeLibrary.Load(path);
+        }
+        catch (DllNotFoundException e)
+        {
+            return e.Message.Split('\n')[0];
+        }
+        // The provider brought the CUDA runtime in with it, so it is found by name.
+        if (!NativeLibrary.TryLoad("libcudart.so.13", out var cudart) && !NativeLibrary.TryLoad("libcudart.so.12", out cudart)) return null;
+        if (!NativeLibrary.TryGetExport(cudart, "cudaGetDeviceCount", out var export)) return null;
+        int count;
+        var status = ((delegate* unmanaged<int*, int>)export)(&count);
+        return status != 0 || count == 0 ? "no NVIDIA GPU answers here (cudaGetDeviceCount found none)" : null;
     }
 
     /// <summary>
@@ -118,7 +109,7 @@ internal static class ExecutionProviders
         failures ??= LoadFailures;
         string Missing(string provider, string what) => failures.TryGetValue(provider, out var why)
             ? $"{requested} requested, but ONNX Runtime could not load its {what} provider ({why}); running on the CPU (docs/gpu.md lists what it needs)"
-            : $"{requested} requested, but this ONNX Runtime has no {what} provider; running on the CPU (install ONNX Runtime's GPU build to use a GPU (docs/gpu.md))";
+            : $"{requested} requested, but this is wanwu's CPU build, without ONNX Runtime's {what} provider; running on the CPU (scripts/build-gpu.sh builds wanwu for NVIDIA GPUs: docs/gpu.md)";
         return requested.Kind switch
         {
             DeviceKind.Auto => available.Contains(Cuda) ? (new DeviceSpec(DeviceKind.Cuda, requested.Id), null) : (new DeviceSpec(DeviceKind.Cpu), null),
@@ -134,42 +125,39 @@ internal static class ExecutionProviders
         switch (device.Kind)
         {
             case DeviceKind.Cuda:
-                Append(options, Cuda, device.Id, () => options.AppendExecutionProvider_CUDA(device.Id));
+                AppendCuda(options, device.Id);
                 break;
             case DeviceKind.TensorRt:
-                Append(options, TensorRt, device.Id, () => options.AppendExecutionProvider_Tensorrt(device.Id));
-                Append(options, Cuda, device.Id, () => options.AppendExecutionProvider_CUDA(device.Id));
+                options.AppendExecutionProvider_Tensorrt(device.Id);
+                AppendCuda(options, device.Id);
                 break;
         }
-    }
-
-    private static void Append(SessionOptions options, string provider, int id, Action compiledIn)
-    {
-        var env = OrtEnv.Instance();
-        if (env.GetAvailableProviders().Contains(provider))
-        {
-            compiledIn();
-            return;
-        }
-        // A plugin library lists one device per GPU, in the order CUDA numbers them.
-        var devices = env.GetEpDevices().Where(d => d.EpName == provider).ToList();
-        if (id >= devices.Count)
-            throw new ModelLoadException($"GPU {id} does not exist: {provider} sees {devices.Count} GPU(s), numbered from 0");
-        options.AppendExecutionProvider(env, [devices[id]], new Dictionary<string, string>());
     }
 
     /// <summary>
-    /// The memory of CUDA GPU <paramref name="id"/> as the session's execution provider knows it: a plugin provider's
-    /// device carries its own (vendor and device ids included), which tensors bound on the device must match.
+    /// The CUDA provider's settings: convolutions in NHWC, the layout the tensor cores read (ONNX Runtime's default is
+    /// NCHW, which cuDNN transposes around each convolution), then whatever <c>WANWU_CUDA_OPTIONS</c> sets
+    /// (<c>key=value;key=value</c>, ONNX Runtime's CUDA provider option names; an unknown name stops the process).
     /// </summary>
-    public static OrtMemoryInfo CudaMemory(int id)
+    internal static IReadOnlyDictionary<string, string> CudaOptions { get; } = ParseOptions(
+        new Dictionary<string, string> { ["prefer_nhwc"] = "1" }, Environment.GetEnvironmentVariable("WANWU_CUDA_OPTIONS"));
+
+    internal static Dictionary<string, string> ParseOptions(Dictionary<string, string> defaults, string? text)
     {
-        var env = OrtEnv.Instance();
-        if (!env.GetAvailableProviders().Contains(Cuda)
-            && env.GetEpDevices().Where(d => d.EpName == Cuda).ElementAtOrDefault(id) is { } device)
-            return device.GetMemoryInfo(OrtDeviceMemoryType.DEFAULT);
-        return new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, id, OrtMemType.Default);
+        foreach (var pair in (text ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (pair.Split('=', 2) is [var key, var value]) defaults[key.Trim()] = value.Trim();
+        return defaults;
     }
+
+    private static void AppendCuda(SessionOptions options, int id)
+    {
+        using var cuda = new OrtCUDAProviderOptions();
+        cuda.UpdateOptions(new Dictionary<string, string>(CudaOptions) { ["device_id"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        options.AppendExecutionProvider_CUDA(cuda);
+    }
+
+    /// <summary>The memory of CUDA GPU <paramref name="id"/>, where tensors bound on the device live.</summary>
+    public static OrtMemoryInfo CudaMemory(int id) => new(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, id, OrtMemType.Default);
 
     public static string Name(DeviceSpec device) => device.Kind switch
     {

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Wanwu.Decode;
@@ -17,6 +18,10 @@ internal sealed class OnnxBackend : IInferenceBackend
 
     /// <summary>Where ONNX Runtime writes its per-operator profile (a Chrome trace), for finding where a model's time goes.</summary>
     private static readonly string? ProfilePrefix = Environment.GetEnvironmentVariable("WANWU_ORT_PROFILE");
+
+    /// <summary><c>WANWU_ORT_LOG=0</c> (verbose) to <c>4</c> (fatal): ONNX Runtime's own log of a session, node placement included.</summary>
+    private static readonly OrtLoggingLevel? LogLevel =
+        int.TryParse(Environment.GetEnvironmentVariable("WANWU_ORT_LOG"), out var level) && level is >= 0 and <= 4 ? (OrtLoggingLevel)level : null;
 
     private readonly DeviceBatchInput? _deviceInput;
 
@@ -49,6 +54,7 @@ internal sealed class OnnxBackend : IInferenceBackend
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         options.IntraOpNumThreads = intraOpThreads > 0 ? intraOpThreads : Environment.ProcessorCount;
         options.InterOpNumThreads = 1;
+        if (LogLevel is { } level) options.LogSeverityLevel = level;
         if (ProfilePrefix is { Length: > 0 } prefix)
         {
             // The prefix first: enabling profiling takes the prefix set at that moment.
@@ -118,7 +124,7 @@ internal sealed class OnnxBackend : IInferenceBackend
             // A fixed-batch model was padded: keep only the rows of real images.
             var rows = images.Count;
             var rowLen = dims.Length == 0 ? 1 : (int)(info.ElementCount / Math.Max(1, dims[0]));
-            var data = ToFloats(results[o], info.ElementDataType, rows * rowLen, slotOf, rowLen);
+            var data = ToFloats(results[o].GetTensorMutableRawData(), info.ElementDataType, rows * rowLen, slotOf, rowLen);
             if (dims.Length > 0) dims[0] = rows;
             outputs.Add(new OutputTensor(_outputNames[o], dims, data));
         }
@@ -145,12 +151,12 @@ internal sealed class OnnxBackend : IInferenceBackend
 
     private delegate void SpanAction<T>(DecodedImage image, Span<T> dest);
 
-    /// <summary>The first <paramref name="count"/> values as floats; with <paramref name="slotOf"/>, row i is read from row slotOf[i].</summary>
-    private static float[] ToFloats(OrtValue value, TensorElementType type, int count, int[]? slotOf = null, int rowLength = 0)
+    /// <summary>The first <paramref name="count"/> values of a tensor's bytes as floats; with <paramref name="slotOf"/>, row i is read from row slotOf[i].</summary>
+    private static float[] ToFloats(ReadOnlySpan<byte> raw, TensorElementType type, int count, int[]? slotOf = null, int rowLength = 0)
     {
         if (slotOf is not null && slotOf.Select((s, i) => s != i).Any(moved => moved))
         {
-            var inSlots = ToFloats(value, type, Math.Max(count, (slotOf.Max() + 1) * rowLength));
+            var inSlots = ToFloats(raw, type, count);
             var ordered = new float[count];
             for (var i = 0; i < slotOf.Length; i++) Array.Copy(inSlots, slotOf[i] * rowLength, ordered, i * rowLength, rowLength);
             return ordered;
@@ -158,12 +164,12 @@ internal sealed class OnnxBackend : IInferenceBackend
         var result = new float[count];
         switch (type)
         {
-            case TensorElementType.Float: value.GetTensorDataAsSpan<float>()[..count].CopyTo(result); break;
-            case TensorElementType.UInt8: { var s = value.GetTensorDataAsSpan<byte>(); for (var i = 0; i < count; i++) result[i] = s[i]; break; }
-            case TensorElementType.Int8: { var s = value.GetTensorDataAsSpan<sbyte>(); for (var i = 0; i < count; i++) result[i] = s[i]; break; }
-            case TensorElementType.Float16: { var s = value.GetTensorDataAsSpan<Float16>(); for (var i = 0; i < count; i++) result[i] = (float)s[i]; break; }
-            case TensorElementType.Int64: { var s = value.GetTensorDataAsSpan<long>(); for (var i = 0; i < count; i++) result[i] = s[i]; break; }
-            case TensorElementType.Int32: { var s = value.GetTensorDataAsSpan<int>(); for (var i = 0; i < count; i++) result[i] = s[i]; break; }
+            case TensorElementType.Float: MemoryMarshal.Cast<byte, float>(raw)[..count].CopyTo(result); break;
+            case TensorElementType.UInt8: { for (var i = 0; i < count; i++) result[i] = raw[i]; break; }
+            case TensorElementType.Int8: { var s = MemoryMarshal.Cast<byte, sbyte>(raw); for (var i = 0; i < count; i++) result[i] = s[i]; break; }
+            case TensorElementType.Float16: { var s = MemoryMarshal.Cast<byte, Float16>(raw); for (var i = 0; i < count; i++) result[i] = (float)s[i]; break; }
+            case TensorElementType.Int64: { var s = MemoryMarshal.Cast<byte, long>(raw); for (var i = 0; i < count; i++) result[i] = s[i]; break; }
+            case TensorElementType.Int32: { var s = MemoryMarshal.Cast<byte, int>(raw); for (var i = 0; i < count; i++) result[i] = s[i]; break; }
             default: throw new ModelLoadException($"model output of type {type} is not supported");
         }
         return result;

@@ -31,13 +31,13 @@ public class DeviceGraphTests
         var fp32 = await ModelTestKit.TagAsync(model, photos, o => o with { Model = o.Model with { Precision = Precision.Fp32, CacheDir = dir["cache"] } });
 
         var (onnx, spec) = ModelLoader.Describe(model, dir["cache"]);
-        var variant = DeviceGraph.Prepare(onnx, spec, Precision.Fp16, onGpu: true, dir["cache"], log: null, headOnDevice: true);
+        var variant = DeviceGraph.Prepare(onnx, spec, Precision.Fp16, onGpu: true, dir["cache"], log: null);
         Assert.Equal("fp16", variant.Precision);
         var head = Assert.IsType<TopKOutput>(variant.Spec.Head);
         Assert.Equal(["topk_scores", "topk_indices"], [variant.Spec.Outputs[head.Scores], variant.Spec.Outputs[head.Indices]]);
 
         // The variant is made once and cached: asking again opens the same file.
-        Assert.Equal(variant.OnnxPath, DeviceGraph.Prepare(onnx, spec, Precision.Fp16, onGpu: true, dir["cache"], log: null, headOnDevice: true).OnnxPath);
+        Assert.Equal(variant.OnnxPath, DeviceGraph.Prepare(onnx, spec, Precision.Fp16, onGpu: true, dir["cache"], log: null).OnnxPath);
 
         using var backend = new OnnxBackend(variant.OnnxPath, variant.Spec, 2);
         using var loaded = new LoadedModel(variant.Spec, [backend], variant.OnnxPath, 4);
@@ -68,15 +68,12 @@ public class DeviceGraphTests
         Assert.Equal((onnx, "as-is"), (cpu.OnnxPath, cpu.Precision));
         Assert.IsType<ClassifierOutput>(cpu.Spec.Head);
 
-        // An int8 model is not converted: it runs as it is, with the head appended on a GPU when asked for.
+        // An int8 model is not converted: it runs as it is, with the head appended on a GPU.
         var (mobileOnnx, mobile) = ModelLoader.Describe(TestPaths.MobileNet, dir["cache"]);
         var log = new StringWriter();
-        var int8 = DeviceGraph.Prepare(mobileOnnx, mobile, Precision.Auto, onGpu: true, dir["cache"], log, headOnDevice: true);
+        var int8 = DeviceGraph.Prepare(mobileOnnx, mobile, Precision.Auto, onGpu: true, dir["cache"], log);
         Assert.Equal("as-is", int8.Precision);
         Assert.Contains("quantised", log.ToString());
         Assert.IsType<TopKOutput>(int8.Spec.Head);
-
-        // By default a GPU session keeps the head on the CPU (WANWU_GPU_HEAD=1 appends it): docs/gpu.md says why.
-        Assert.IsType<ClassifierOutput>(DeviceGraph.Prepare(onnx, spec, Precision.Fp32, onGpu: true, dir["cache"], log: null).Spec.Head);
     }
 }
