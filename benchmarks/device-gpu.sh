@@ -17,6 +17,7 @@ fi
 if ! $w devices | grep -q "^providers:.*CUDAExecutionProvider"; then
   echo "wanwu did not find CUDA by itself: setting LD_LIBRARY_PATH"; $w devices
   export LD_LIBRARY_PATH=/usr/local/cuda-13.0/targets/x86_64-linux/lib:${LD_LIBRARY_PATH:-}
+  $w devices | grep -q "^providers:.*CUDAExecutionProvider" || { echo "no CUDA provider: not measuring on the CPU"; $w devices; exit 1; }
 fi
 export WANWU_HOME=/tmp/wanwu-home
 { echo "date: $(date -u +%FT%TZ)"; echo "cores: $(nproc)"; grep -m1 'model name' /proc/cpuinfo
@@ -47,7 +48,7 @@ case $step in
   table)
     # The GPU issue's table in one run: naive, blog, decode on the CPU and on the GPU, the network alone and wanwu in
     # float32 and float16, side by side on the same 1080p set (docs/benchmarks.md).
-    $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways naive blog decode:cpu decode:gpu model:fp32 model:fp16 wanwu:fp32 wanwu:fp16 --naive-sample 4 --json > "$out/gpu-bench-table.json"
+    $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways naive blog decode:cpu decode:gpu model:fp32 model:fp16 wanwu:fp32 wanwu:fp16 --naive-sample 2 --json > "$out/gpu-bench-table.json"
     cat "$out/gpu-bench-table.json" ;;
   tags)
     # wanwu tag end to end in fp16 and fp32 (nvJPEG decode), fp32 with CPU decode; fidelity between them.

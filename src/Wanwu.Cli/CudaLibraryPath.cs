@@ -13,7 +13,7 @@ internal static class CudaLibraryPath
 {
     private const string Provider = "libonnxruntime_providers_cuda.so";
     private const string Marker = "WANWU_CUDA_LIBRARY_PATH";
-    private static readonly string[] Needed = ["libcublasLt.so.13", "libcublas.so.13", "libcudart.so.13"];
+    private static readonly string[] Needed = Backends.ExecutionProviders.CudaProviderNeeds;
 
     /// <summary>The folder this process was started again with, or null.</summary>
     public static string? Found => Environment.GetEnvironmentVariable(Marker);

@@ -78,24 +78,38 @@ internal static class ExecutionProviders
         return (available, failures);
     }
 
+    /// <summary>
+    /// The CUDA libraries the GPU package's CUDA provider names (its DT_NEEDED entries, ONNX Runtime 1.31 for CUDA 13),
+    /// found by the loader by name: loading the provider itself to find out would need ONNX Runtime's shared provider
+    /// library loaded first, as ONNX Runtime does.
+    /// </summary>
+    internal static readonly string[] CudaProviderNeeds = ["libcudart.so.13", "libcublasLt.so.13", "libcublas.so.13", "libcurand.so.10"];
+
     /// <summary>Why the provider library at <paramref name="path"/> cannot serve (a CUDA library missing, no GPU), or null.</summary>
     private static unsafe string? Unusable(string path)
     {
         if (!File.Exists(path)) return $"its library {Path.GetFileName(path)} is not beside wanwu";
+        if (!path.EndsWith("_cuda.so", StringComparison.Ordinal)) return null;
+        var handles = new List<nint>();
         try
         {
-            NativeLibrary.Load(path);
+            foreach (var library in CudaProviderNeeds)
+            {
+                if (!NativeLibrary.TryLoad(library, out var handle))
+                    return $"{library} is not found (the CUDA 13 toolkit's libraries: in the loader's path, $CUDA_HOME or /usr/local/cuda*)";
+                handles.Add(handle);
+            }
+            if (!NativeLibrary.TryLoad("libcudnn.so.9", out var cudnn)) return "libcudnn.so.9 (cuDNN 9) is not found by the loader";
+            handles.Add(cudnn);
+            if (!NativeLibrary.TryGetExport(handles[0], "cudaGetDeviceCount", out var export)) return null;
+            int count;
+            var status = ((delegate* unmanaged<int*, int>)export)(&count);
+            return status != 0 || count == 0 ? "no NVIDIA GPU answers here (cudaGetDeviceCount found none)" : null;
         }
-        catch (DllNotFoundException e)
+        finally
         {
-            return e.Message.Split('\n')[0];
+            foreach (var h in handles) NativeLibrary.Free(h);
         }
-        // The provider brought the CUDA runtime in with it, so it is found by name.
-        if (!NativeLibrary.TryLoad("libcudart.so.13", out var cudart) && !NativeLibrary.TryLoad("libcudart.so.12", out cudart)) return null;
-        if (!NativeLibrary.TryGetExport(cudart, "cudaGetDeviceCount", out var export)) return null;
-        int count;
-        var status = ((delegate* unmanaged<int*, int>)export)(&count);
-        return status != 0 || count == 0 ? "no NVIDIA GPU answers here (cudaGetDeviceCount found none)" : null;
     }
 
     /// <summary>
