@@ -51,28 +51,33 @@ case $step in
     $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways naive blog decode:cpu decode:gpu model:fp32 model:fp16 wanwu:fp32 wanwu:fp16 --naive-sample 2 --json > "$out/gpu-bench-table.json"
     cat "$out/gpu-bench-table.json" ;;
   tags)
-    # wanwu tag end to end in fp16 and fp32 (nvJPEG decode), fp32 with CPU decode; fidelity between them.
-    for p in fp16 fp32; do
-      $w tag /tmp/set1080 -o /tmp/tag-$p -m /tmp/resnest101 --device cuda --overwrite -q --precision $p
-      cp /tmp/tag-$p/summary.json "$out/tag-resnest101-$p-summary.json"; grep -E '"(images_per_second|precision|batch_size|total)"' /tmp/tag-$p/summary.json
-    done
-    $w tag /tmp/set1080 -o /tmp/tag-cpudecode -m /tmp/resnest101 --device cuda --overwrite -q --precision fp32 --no-gpu-decode
-    grep -E '"images_per_second"' /tmp/tag-cpudecode/summary.json
-    python3 ../compare-runs.py /tmp/tag-fp32/results.jsonl /tmp/tag-fp16/results.jsonl | tee "$out/fidelity-fp16-vs-fp32.txt"
-    python3 ../compare-runs.py /tmp/tag-cpudecode/results.jsonl /tmp/tag-fp32/results.jsonl | tee "$out/fidelity-nvjpeg-vs-cpu.txt"
-    # The network's layout: NCHW (ONNX Runtime's default) against wanwu's NHWC, same run.
-    WANWU_CUDA_OPTIONS="prefer_nhwc=0" $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways model:fp16 model:fp32 --json > "$out/gpu-bench-nchw.json"
-    grep -E '"(way|images_per_second)"' "$out/gpu-bench-nchw.json"
-    # Host memory against the number of images: 1,000 and 20,000 (links to the set's files, so only the count grows).
+    # wanwu tag end to end over 20,000 images (links to the set's 4,000 files, so only the count grows): fp16 and fp32
+    # with nvJPEG decode, fp32 with CPU decode; fidelity between them; host memory at 1,000 and 20,000 images.
+    ldconfig -p | grep -E "libcublasLt.so.13|libcudnn.so.9 " || echo "CUDA 13 / cuDNN not in ld.so.cache"
     for n in 1000 20000; do
       rm -rf /tmp/links-$n && mkdir -p /tmp/links-$n
       i=0; while [ $i -lt $n ]; do for f in /tmp/set1080/*.jpg; do [ $i -ge $n ] && break; ln -s "$f" /tmp/links-$n/$i.jpg; i=$((i + 1)); done; done
-      $w tag /tmp/links-$n -o /tmp/tag-links-$n -m /tmp/resnest101 --device cuda --overwrite -q --precision fp16 & pid=$!
-      peak=0; while kill -0 $pid 2>/dev/null; do
-        rss=$(for p in $(pgrep -f "wanwu/sc/wanwu"); do awk '/VmRSS/{print $2}' /proc/$p/status 2>/dev/null; done | awk '{s+=$1} END {print s+0}')
+    done
+    tag() { # NAME SET ARGS…: tags, samples the resident memory of wanwu's processes, keeps the summary
+      local name=$1 set=$2; shift 2
+      $w tag $set -o /tmp/tag-$name -m /tmp/resnest101 --device cuda --overwrite -q "$@" & local pid=$! peak=0 rss
+      while kill -0 $pid 2>/dev/null; do
+        rss=$(for p in $(pgrep -f "wanwu/sc/wanwu tag"); do awk '/VmRSS/{print $2}' /proc/$p/status 2>/dev/null; done | awk '{s+=$1} END {print s+0}')
         [ "$rss" -gt "$peak" ] && peak=$rss; sleep 0.5; done
-      echo "images $n: peak RSS of wanwu's processes $((peak / 1024)) MiB; $(grep -E '"images_per_second"' /tmp/tag-links-$n/summary.json)" | tee -a "$out/memory.txt"
-      nvidia-smi --query-gpu=memory.used --format=csv,noheader >> "$out/memory.txt"
+      cp /tmp/tag-$name/summary.json "$out/tag-$name-summary.json"
+      echo "$name: $(grep -h -E '"(total|images_per_second|precision|batch_size)"' /tmp/tag-$name/summary.json | tr -d '\n ') peak RSS $((peak / 1024)) MiB, GPU $(nvidia-smi --query-gpu=memory.used --format=csv,noheader)" | tee -a "$out/tags.txt"
+    }
+    tag fp16-1k /tmp/links-1000 --precision fp16
+    tag fp16-20k /tmp/links-20000 --precision fp16
+    tag fp32-20k /tmp/links-20000 --precision fp32
+    tag fp32-cpudecode-20k /tmp/links-20000 --precision fp32 --no-gpu-decode
+    python3 ../compare-runs.py /tmp/tag-fp32-20k/results.jsonl /tmp/tag-fp16-20k/results.jsonl | tee "$out/fidelity-fp16-vs-fp32.txt"
+    python3 ../compare-runs.py /tmp/tag-fp32-cpudecode-20k/results.jsonl /tmp/tag-fp32-20k/results.jsonl | tee "$out/fidelity-nvjpeg-vs-cpu.txt" ;;
+  layout)
+    # The network's layout: NCHW (ONNX Runtime's default) against wanwu's NHWC, same run.
+    for o in prefer_nhwc=0 prefer_nhwc=1; do
+      WANWU_CUDA_OPTIONS="$o" $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways model:fp16 model:fp32 --json > "$out/gpu-bench-$o.json"
+      echo "$o"; grep -E '"(way|images_per_second)"' "$out/gpu-bench-$o.json"
     done ;;
   small)
     for model in $m $c; do
