@@ -117,9 +117,10 @@ internal sealed class OcrRunModel(OcrEngine engine, string name, string dir, Dev
         var dir = BuiltinModels.Find(options.Model) is { } builtin ? BuiltinModels.Ensure(builtin, options.CacheDir, log) : options.Model;
         var (device, note) = ExecutionProviders.Resolve(DeviceSpec.Parse(options.Devices.Count > 0 ? options.Devices[0] : "auto"));
         if (note is not null) log?.WriteLine($"wanwu: {note}");
-        // As SessionPlan does for the classifiers: on a CPU, one reader per two cores with two threads each; on a GPU, two.
+        // On a CPU one reader per core, on one thread each: measured on 2 cores, 4.1–4.4 images/s against 3.4–3.6 for one
+        // reader on two threads (docs/benchmarks.md), as docs/ocr.md found for the engine alone. On a GPU, two readers.
         var onCpu = device.Kind == DeviceKind.Cpu;
-        var threads = options.InferenceThreads > 0 ? options.InferenceThreads : onCpu ? Math.Min(2, Environment.ProcessorCount) : 1;
+        var threads = options.InferenceThreads > 0 ? options.InferenceThreads : 1;
         var readers = onCpu ? Math.Max(1, Environment.ProcessorCount / Math.Max(1, threads)) : 2;
         var card = System.IO.Path.Combine(dir, ModelCard.FileName);
         var name = File.Exists(card) && ModelCard.Load(card).Name is { } n ? n : PpOcrModel.Name;
@@ -145,8 +146,7 @@ internal sealed class RunModels(IReadOnlyList<RunModel> models) : IDisposable
             {
                 RunModel model = OcrRunModel.Names(o.Model)
                     ? OcrRunModel.Load(o, log)
-                    // Several models share one decode on the CPU; the device decodes only for a model that runs alone.
-                    : new OnnxRunModel(Unique(ModelLoader.Load(options.Count == 1 ? o : o with { GpuDecode = false }, log), names));
+                    : new OnnxRunModel(Unique(ModelLoader.Load(options.Count == 1 ? o : AmongSeveral(o), log), names));
                 if (model is OcrRunModel && !names.Add(model.Name)) throw new ModelLoadException($"the OCR model '{model.Name}' is named twice; give each model once");
                 loaded.Add(model);
             }
@@ -157,6 +157,18 @@ internal sealed class RunModels(IReadOnlyList<RunModel> models) : IDisposable
             foreach (var m in loaded) m.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// How a model runs beside others: the device decodes only for a model that runs alone (several share one decode
+    /// on the CPU), and on a CPU each model gets a one-thread session per core, unless told otherwise, so that each of
+    /// the pipeline's inference loops (one per core) takes a batch through every model on its own sessions, in parallel
+    /// with the others, without two models' threads fighting over the cores (docs/benchmarks.md, one pass against three).
+    /// </summary>
+    private static ModelOptions AmongSeveral(ModelOptions o)
+    {
+        var onCpu = o.Devices.All(d => ExecutionProviders.Resolve(DeviceSpec.Parse(d)).Device.Kind == DeviceKind.Cpu);
+        return o with { GpuDecode = false, InferenceThreads = o.InferenceThreads == 0 && onCpu ? 1 : o.InferenceThreads };
     }
 
     /// <summary>The model under its own name, or its name and a number where an earlier model of the run has that name.</summary>
