@@ -32,6 +32,8 @@ public static class TaggingEngine
         // One ONNX model alone keeps its own pipeline: decoded straight at its input size (or on its GPU).
         var alone = models is [OnnxRunModel { Model: var single }] ? single : null;
         var clock = new ModelClock(models.Count);
+        if (run.Postprocess.TextTagsFile is not null && !models.Any(m => m is OcrRunModel))
+            log?.WriteLine("wanwu: --text-tags turns text into labels, but no model of this run reads text; add -m ppocr");
         var journal = ResultJournal.Open(folder, run.Output.RetryErrors);
         if (journal.Repaired > 0) log?.WriteLine($"repaired results.jsonl: dropped {journal.Repaired} incomplete or superseded line(s)");
         if (journal.Done.Count > 0) log?.WriteLine($"resuming: {journal.Done.Count} images already have results");
