@@ -5,7 +5,7 @@ using Parquet.Serialization;
 namespace Wanwu.Sinks;
 
 /// <summary>
-/// results.parquet: the journal as a Parquet table, one row per image (schema in docs/output.md). It is written from
+/// results.parquet: the journal as a Parquet table, one row per image (schema in the README's Output section). It is written from
 /// results.jsonl when a run ends (also an interrupted one), through a temporary file and a rename, so it always equals
 /// the journal and never holds half a row group.
 /// </summary>
