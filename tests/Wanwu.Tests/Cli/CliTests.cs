@@ -47,6 +47,11 @@ public class CliTests
         var other = CliProcess.Run("tag", dir["in"], "-o", dir["out"], "-m", TestPaths.MobileNet);
         Assert.Equal(5, other.ExitCode);
         Assert.Contains("--overwrite", other.Stderr);
+
+        var inspect = CliProcess.Run("models", "inspect", "ppocr");
+        Assert.True(inspect.ExitCode == 0, inspect.Stderr);
+        Assert.Contains("(ocr)", inspect.Stdout);
+        Assert.Contains("dictionary: 6623 characters", inspect.Stdout);
     }
 
     [Fact]

@@ -150,6 +150,11 @@ public class ReportTests
             Assert.Equal("3", await page.GetAttributeAsync("body", "data-matches"));
             Assert.Equal("文字西湖龙井买一送一", await page.TextContentAsync("article.card[data-path='tea.jpg'] .texts"));
             Assert.Equal(0, await page.Locator("article.card[data-path='plain.jpg'] .texts").CountAsync());
+            // A filter for the photos with any text.
+            Assert.Contains("(2)", await page.TextContentAsync("#label option[value='__texts']"));
+            await page.SelectOptionAsync("#label", "__texts");
+            await page.WaitForFunctionAsync("document.body.dataset.matches === '2'");
+            await page.SelectOptionAsync("#label", "");
 
             async Task<string?> Found(string query)
             {
