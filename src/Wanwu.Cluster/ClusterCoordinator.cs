@@ -189,14 +189,24 @@ public sealed class ClusterCoordinator(IClusterClient client, TextWriter? log = 
         var first = shardSummaries.FirstOrDefault();
         var records = plan.Shards.SelectMany(s => Sinks.ResultJournal.ReadAll(new Sinks.OutputFolder(s.Dir)));
         var facts = new RunFacts(started, seconds, state.Workers.Values.Sum(), skipped, Completed: true,
-            first?.Model ?? options.Model.Model, first?.ModelPath ?? "", first?.Task ?? "",
+            first?.Model ?? string.Join("+", options.AllModels.Select(m => m.Model)), first?.ModelPath ?? "", first?.Task ?? "",
             string.Join(",", shardSummaries.Select(s => s.ExecutionProvider).Distinct()), first?.BatchSize ?? options.Model.BatchSize,
-            first?.LabelsLanguage ?? "zh", first?.Precision ?? "as-is", state.Retried);
+            first?.LabelsLanguage ?? "zh", first?.Precision ?? "as-is", state.Retried) { Models = ModelTimes(shardSummaries) };
         return RunSummary.Of(records, options, facts) with
         {
             DecodeThreads = first?.DecodeThreads ?? options.Decode.Threads,
             Shards = plan.Shards.Count, Workers = state.Workers.ToDictionary(),
         };
+    }
+
+    /// <summary>Each model's time over every shard, and its share of the whole.</summary>
+    private static IReadOnlyList<ModelSummary>? ModelTimes(IReadOnlyList<RunSummary> shards)
+    {
+        var models = shards.FirstOrDefault(s => s.Models is not null)?.Models;
+        if (models is null) return null;
+        var seconds = models.Select(m => shards.Sum(s => s.Models?.FirstOrDefault(x => x.Name == m.Name)?.Seconds ?? 0)).ToList();
+        var total = seconds.Sum();
+        return [.. models.Select((m, i) => m with { Seconds = Math.Round(seconds[i], 3), Share = total > 0 ? Math.Round(seconds[i] / total, 4) : 0 })];
     }
 
     /// <summary>What the drivers share: shards left and taken, images done, failures per shard, images per worker.</summary>

@@ -16,8 +16,8 @@ internal static class OptionsJson
     public static TagRun Read(string json) =>
         JsonSerializer.Deserialize<TagRun>(json, Json) ?? throw new JsonException("empty shard options");
 
-    /// <summary>What decides the loaded model: its options, nothing of the shard's own.</summary>
-    public static string ModelKey(TagRun options) => JsonSerializer.Serialize(options.Model, Json);
+    /// <summary>What decides the loaded models: their options, in order, nothing of the shard's own.</summary>
+    public static string ModelKey(TagRun options) => JsonSerializer.Serialize(options.AllModels, Json);
 }
 
 /// <summary>Reads a JSON array into a <see cref="HashSet{T}"/> where the options declare an <see cref="IReadOnlySet{T}"/>.</summary>

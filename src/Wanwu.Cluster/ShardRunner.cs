@@ -5,15 +5,15 @@ using Wanwu.Models;
 namespace Wanwu.Cluster;
 
 /// <summary>
-/// A silo's worker: tags one shard at a time in the background with the single-machine engine, keeping the model
-/// loaded from one shard to the next (it is reloaded only when a run asks for other model options).
+/// A silo's worker: tags one shard at a time in the background with the single-machine engine, keeping the models
+/// loaded from one shard to the next (they are reloaded only when a run asks for other model options).
 /// </summary>
 public sealed class ShardRunner(ILogger<ShardRunner> logger) : IAsyncDisposable
 {
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, ShardStatus> _finished = new(StringComparer.Ordinal);
-    private (string Key, LoadedModel Model)? _model;
+    private (string Key, RunModels Models)? _model;
     private (string ShardId, Task Work, CancellationTokenSource Stop)? _current;
     private long _done;
 
@@ -70,9 +70,9 @@ public sealed class ShardRunner(ILogger<ShardRunner> logger) : IAsyncDisposable
         try
         {
             var options = OptionsJson.Read(job.OptionsJson);
-            var model = ModelFor(options);
+            var models = ModelsFor(options);
             var progress = new Progress<RunProgress>(p => Interlocked.Exchange(ref _done, p.Done));
-            var summary = await TaggingEngine.RunAsync(options, model, progress, log: null, stop.Token);
+            var summary = await TaggingEngine.RunAsync(options, models, progress, log: null, stop.Token);
             outcome = new ShardStatus(job.ShardId, ShardState.Completed, summary.ThisRun, Name, Retried: summary.Retried);
             logger.LogInformation("shard {Shard}: {Images} images in {Seconds:0.0} s", job.ShardId, summary.ThisRun, summary.Seconds);
         }
@@ -89,16 +89,16 @@ public sealed class ShardRunner(ILogger<ShardRunner> logger) : IAsyncDisposable
         stop.Dispose();
     }
 
-    private LoadedModel ModelFor(TagRun options)
+    private RunModels ModelsFor(TagRun options)
     {
         var key = OptionsJson.ModelKey(options);
-        if (_model is { } loaded && loaded.Key == key) return loaded.Model;
-        _model?.Model.Dispose();
+        if (_model is { } loaded && loaded.Key == key) return loaded.Models;
+        _model?.Models.Dispose();
         _model = null;
-        var model = ModelLoader.Load(options.Model);
-        _model = (key, model);
-        logger.LogInformation("loaded model {Model} on {Provider}", model.Spec.Name, model.ExecutionProvider);
-        return model;
+        var models = RunModels.Load(options.AllModels);
+        _model = (key, models);
+        foreach (var model in models.All) logger.LogInformation("loaded model {Model} on {Provider}", model.Name, model.ExecutionProvider);
+        return models;
     }
 
     /// <summary>Stops the shard in hand (its journal stays resumable) and frees the model, when the silo shuts down.</summary>
@@ -108,7 +108,7 @@ public sealed class ShardRunner(ILogger<ShardRunner> logger) : IAsyncDisposable
         Task? work;
         lock (_gate) work = _current?.Work;
         if (work is not null) await work;
-        _model?.Model.Dispose();
+        _model?.Models.Dispose();
         _stopping.Dispose();
     }
 }

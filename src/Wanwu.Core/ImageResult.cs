@@ -1,10 +1,25 @@
 namespace Wanwu;
 
 /// <summary>One label of an image: class index, Chinese name, English name where the model has one, probability.</summary>
-public sealed record LabelScore(int Id, string Label, string? LabelEn, float Score);
+public sealed record LabelScore(int Id, string Label, string? LabelEn, float Score)
+{
+    /// <summary>The model that gave the label (its name in <c>summary.json</c>); null in records written before wanwu named it.</summary>
+    public string? Model { get; init; }
+}
 
 /// <summary>One detected object; <see cref="Box"/> is [x1, y1, x2, y2] in original-image pixels.</summary>
-public sealed record DetectedObject(int Id, string Label, string? LabelEn, float Score, float[] Box);
+public sealed record DetectedObject(int Id, string Label, string? LabelEn, float Score, float[] Box)
+{
+    /// <summary>The model that found the object; null in records written before wanwu named it.</summary>
+    public string? Model { get; init; }
+}
+
+/// <summary>One line of text read in an image (OCR, the model <c>ppocr</c>), in original-image pixels after EXIF rotation.</summary>
+/// <param name="Text">What it says.</param>
+/// <param name="Score">Mean probability of its characters, 0..1.</param>
+/// <param name="Box">[x1, y1, x2, y2]: the axis-aligned box around <paramref name="Polygon"/>.</param>
+/// <param name="Polygon">The four corners [x, y] of the (possibly turned) text box: top-left, top-right, bottom-right, bottom-left.</param>
+public sealed record TextLine(string Text, float Score, float[] Box, float[][] Polygon);
 
 /// <summary>Why an image has no labels: a short type (one of <see cref="ImageErrorTypes"/>) and a one-line message.</summary>
 public sealed record ImageError(string Type, string Message);
@@ -59,7 +74,20 @@ public sealed record ImageResult(string Path, IReadOnlyList<LabelScore> Labels, 
     /// </summary>
     public string? Hash { get; init; }
 
+    /// <summary>
+    /// The lines of text read in the image, in reading order (top to bottom, left to right), when an OCR model ran;
+    /// null when none did.
+    /// </summary>
+    public IReadOnlyList<TextLine>? Texts { get; init; }
+
     internal static ImageResult Failed(string path, string type, string message) => new(path, [], null, new ImageError(type, message));
+
+    /// <summary>This record with every label and object naming <paramref name="model"/> as the model that gave it.</summary>
+    internal ImageResult MadeBy(string model) => this with
+    {
+        Labels = Labels.Select(l => l with { Model = model }).ToList(),
+        Objects = Objects?.Select(o => o with { Model = model }).ToList(),
+    };
 
     /// <summary>This record with the size and time of the file it describes.</summary>
     internal ImageResult StampedWith(Sources.FileStamp stamp) => this with { FileSize = stamp.Size, FileMtimeMs = stamp.MtimeMs };

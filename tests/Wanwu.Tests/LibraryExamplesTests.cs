@@ -46,6 +46,24 @@ public partial class LibraryExamplesTests
     }
 
     [Fact]
+    public async Task Example_several_models_and_the_text_on_the_photo()
+    {
+        var photo = Path.Combine(TestPaths.Photos, "n04443257_tobacco_shop.JPEG");
+        var classifier = TestPaths.MobileNet;
+        // example: several
+        using var tagger = Tagger.CreateMany([new() { Model = classifier }, new() { Model = "coco-centernet" }, new() { Model = "ppocr" }]);
+        var record = await tagger.TagAsync(photo);
+        foreach (var label in record.Labels)
+            Console.WriteLine($"{label.Model}: {label.Label} {label.Score:P1}");
+        foreach (var line in record.Texts ?? [])
+            Console.WriteLine($"文字 {line.Text} at [{string.Join(", ", line.Box)}]");
+        // end example
+        Assert.Null(record.Error);
+        Assert.Equal(["mobilenet_v2_1.0_224_int8_per_tensor", "coco-centernet"], record.Labels.Select(l => l.Model).Distinct());
+        Assert.NotEmpty(record.Texts!);
+    }
+
+    [Fact]
     public async Task Example_a_whole_run_into_an_output_folder()
     {
         using var dir = new TempDir();
@@ -73,7 +91,7 @@ public partial class LibraryExamplesTests
         var source = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "tests/Wanwu.Tests/LibraryExamplesTests.cs"));
         var docs = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "docs/library.md"));
         var examples = ExampleRegex().Matches(source).ToDictionary(m => m.Groups[1].Value, m => Normalise(m.Groups[2].Value));
-        Assert.Equal(["one-image", "run", "stream"], examples.Keys.Order());
+        Assert.Equal(["one-image", "run", "several", "stream"], examples.Keys.Order());
         var blocks = DocBlockRegex().Matches(docs).ToDictionary(m => m.Groups[1].Value, m => Normalise(m.Groups[2].Value));
         foreach (var (name, code) in examples)
         {

@@ -34,6 +34,7 @@ public static class ModelsCommand
         var inspect = new Command("inspect", "Show what wanwu understands of a model") { path };
         inspect.SetAction(parse =>
         {
+            if (Engine.OcrRunModel.Names(parse.GetValue(path)!)) return InspectOcr(parse.GetValue(path)!);
             var (onnx, dir) = ModelLocator.Locate(parse.GetValue(path)!, null, Console.Error);
             using var session = Backends.OnnxBackend.OpenSession(onnx, 1);
             var spec = ModelDescriber.Describe(session, dir, Path.GetFileNameWithoutExtension(onnx));
@@ -83,5 +84,25 @@ public static class ModelsCommand
         };
         var dims = session.OutputMetadata.Values.ElementAt(output).Dimensions;
         return dims[^1] > 0 ? dims[^1] : null;
+    }
+
+    /// <summary>An OCR model: its three networks and dictionary, and how a run feeds it.</summary>
+    private static int InspectOcr(string model)
+    {
+        var dir = BuiltinModels.Find(model) is { } builtin ? BuiltinModels.Ensure(builtin, null, Console.Error) : model;
+        Console.WriteLine($"model:   {model} (ocr)\nfolder:  {dir}");
+        foreach (var (role, file) in new[] { ("detector", PpOcrModel.Detector), ("direction", PpOcrModel.Classifier), ("recogniser", PpOcrModel.Recognizer) })
+        {
+            var onnx = Path.Combine(dir, file);
+            if (!File.Exists(onnx)) throw new ModelLoadException($"the OCR model folder '{dir}' lacks {file}; fetch it again (wanwu models fetch {PpOcrModel.Name})");
+            using var session = Backends.OnnxBackend.OpenSession(onnx, 1);
+            var (k, v) = session.InputMetadata.First();
+            var (ok, ov) = session.OutputMetadata.First();
+            Console.WriteLine($"{role + ":",-11} {file}: {k} [{string.Join(",", v.Dimensions)}] -> {ok} [{string.Join(",", ov.Dimensions)}]");
+        }
+        var characters = File.ReadLines(Path.Combine(dir, PpOcrModel.Dictionary)).Count();
+        Console.WriteLine($"dictionary: {characters} characters ({PpOcrModel.Dictionary})");
+        Console.WriteLine($"preprocess: each image decoded with its longer side at most {Ocr.OcrEngine.InputMaxSide} px, never enlarged; lines of text go to \"texts\" (docs/ocr.md)");
+        return ExitCodes.Ok;
     }
 }

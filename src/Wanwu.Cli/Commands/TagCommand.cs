@@ -17,7 +17,13 @@ public static class TagCommand
         var modelDefaults = new ModelOptions();
         var decodeDefaults = new DecodeOptions();
         var postDefaults = new PostprocessOptions();
-        var model = new Option<string>("--model", "-m") { Description = "Built-in model name, .onnx file, model folder, URL or modelscope:owner/name[@revision]", DefaultValueFactory = _ => modelDefaults.Model };
+        var model = new Option<string[]>("--model", "-m")
+        {
+            Description = "Built-in model name (ppocr reads text), .onnx file, model folder, URL or modelscope:owner/name[@revision]; give it several times to run several models in one pass " +
+                "(each image decoded once, one record each); the other options apply to every model",
+            DefaultValueFactory = _ => [modelDefaults.Model],
+        };
+        var textTags = new Option<string?>("--text-tags") { Description = "With ppocr: TSV file of keyword rules turning text into labels: keyword<TAB>label[<TAB>label_en] (a line containing 龙井 → 绿茶)" };
         var topK = new Option<int>("--top-k") { Description = "Labels kept per image", DefaultValueFactory = _ => postDefaults.TopK };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per inference call (0: the model's preferred size)" };
         var threads = new Option<int>("--threads", "-j") { Description = "Parallel decoders (0: one per core)" };
@@ -45,7 +51,7 @@ public static class TagCommand
 
         var command = new Command("tag", "Tag images with Chinese labels")
         {
-            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, retryErrors, decodeTimeout, inProcess, device, devices, labelMap, vocabulary, prompt, precision, noGpuDecode, cluster, shardSize, WorkerCommand.ClusterId,
+            inputs, output, model, topK, batch, threads, inferThreads, format, perImage, score, iou, maxDet, maxPixels, quiet, overwrite, retryErrors, decodeTimeout, inProcess, device, devices, labelMap, textTags, vocabulary, prompt, precision, noGpuDecode, cluster, shardSize, WorkerCommand.ClusterId,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -61,9 +67,9 @@ public static class TagCommand
                     Dir = parse.GetValue(output)!, Formats = formats, PerImageJson = parse.GetValue(perImage), Overwrite = parse.GetValue(overwrite),
                     RetryErrors = parse.GetValue(retryErrors),
                 },
-                Model = new ModelOptions
+                Models = [.. parse.GetValue(model)!.Select(name => new ModelOptions
                 {
-                    Model = parse.GetValue(model)!,
+                    Model = name,
                     BatchSize = Math.Max(0, parse.GetValue(batch)),
                     InferenceThreads = Math.Max(0, parse.GetValue(inferThreads)),
                     LabelMapFile = parse.GetValue(labelMap),
@@ -72,7 +78,7 @@ public static class TagCommand
                     Devices = ParseDevices(parse.GetValue(devices) ?? parse.GetValue(device)!),
                     Precision = parse.GetValue(precision),
                     GpuDecode = !parse.GetValue(noGpuDecode),
-                },
+                })],
                 Decode = new DecodeOptions
                 {
                     Threads = Math.Max(0, parse.GetValue(threads)),
@@ -85,6 +91,7 @@ public static class TagCommand
                     ScoreThreshold = parse.GetValue(score),
                     IouThreshold = parse.GetValue(iou),
                     MaxDetections = parse.GetValue(maxDet),
+                    TextTagsFile = parse.GetValue(textTags),
                 },
             };
             if (parse.GetValue(cluster) is { } clusterText)
@@ -145,10 +152,11 @@ public static class TagCommand
         options = options with
         {
             Output = options.Output with { Dir = Path.GetFullPath(options.Output.Dir) },
-            Model = options.Model with
+            Models = [.. options.AllModels.Select(m => m with
             {
-                Model = Absolute(options.Model.Model)!, LabelMapFile = Absolute(options.Model.LabelMapFile), Vocabulary = Absolute(options.Model.Vocabulary),
-            },
+                Model = Absolute(m.Model)!, LabelMapFile = Absolute(m.LabelMapFile), Vocabulary = Absolute(m.Vocabulary),
+            })],
+            Postprocess = options.Postprocess with { TextTagsFile = Absolute(options.Postprocess.TextTagsFile) },
         };
         using var host = await WorkerSilo.ConnectAsync(address, ct);
         try

@@ -47,6 +47,7 @@ internal static class ReportWriter
         {
             model = summary?.Model,
             task = summary?.Task,
+            models = summary?.Models?.Count ?? 1,
             generated = DateTimeOffset.Now.ToString("yyyy-MM-dd HH:mm"),
             records = entries,
         }, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
@@ -58,14 +59,18 @@ internal static class ReportWriter
         return page;
     }
 
-    /// <summary>[path, thumb, width, height, labels [[zh, en, score]], objects [[zh, score, x1, y1, x2, y2]], error [type, message], content hash].</summary>
+    /// <summary>
+    /// [path, thumb, width, height, labels [[zh, en, score, model]], objects [[zh, score, x1, y1, x2, y2, model]],
+    /// error [type, message], content hash, texts [[text, score, x1, y1, x2, y2]] (null when no OCR model ran)].
+    /// </summary>
     private static object?[] Entry(ImageResult r, string? thumb) =>
     [
         r.Path, thumb, r.Width, r.Height,
-        r.Labels.Select(l => new object?[] { l.Label, l.LabelEn, Math.Round(l.Score, 4) }).ToArray(),
-        r.Objects?.Select(o => new object?[] { o.Label, Math.Round(o.Score, 3), o.Box[0], o.Box[1], o.Box[2], o.Box[3] }).ToArray(),
+        r.Labels.Select(l => new object?[] { l.Label, l.LabelEn, Math.Round(l.Score, 4), l.Model }).ToArray(),
+        r.Objects?.Select(o => new object?[] { o.Label, Math.Round(o.Score, 3), o.Box[0], o.Box[1], o.Box[2], o.Box[3], o.Model }).ToArray(),
         r.Error is null ? null : new object?[] { r.Error.Type, r.Error.Message },
         r.Hash,
+        r.Texts?.Select(t => new object?[] { t.Text, Math.Round(t.Score, 3), t.Box[0], t.Box[1], t.Box[2], t.Box[3] }).ToArray(),
     ];
 
     private static string? Thumbnail(ImageResult r, IReadOnlyList<string> roots, string thumbs, int size, ref int made)

@@ -20,4 +20,10 @@ internal sealed record DecodedImage(InputItem Item, byte[] Pixels, int Width, in
     /// empty and the size and geometry are those the device's decoder will produce.
     /// </summary>
     public byte[]? Jpeg { get; init; }
+
+    /// <summary>
+    /// In a run of several models: each model's input, in the run's order of models, made from this one decode (see
+    /// <see cref="InputDeriver"/>); null otherwise.
+    /// </summary>
+    public IReadOnlyList<DecodedImage>? Inputs { get; init; }
 }

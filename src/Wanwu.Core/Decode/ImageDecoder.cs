@@ -18,7 +18,7 @@ internal sealed class ImageDecoder
         Cache.MaxMem = 0;
     }
 
-    private readonly PreprocessSpec _spec;
+    private readonly Func<int, int, PreprocessSpec> _specFor;
     private readonly long _maxPixels;
     private readonly bool _shrinkOnLoad;
     private readonly bool _hash;
@@ -31,11 +31,20 @@ internal sealed class ImageDecoder
     /// <param name="readRetry">How a failed read is tried again (<see cref="ReadRetry.Default"/> unless given).</param>
     public ImageDecoder(PreprocessSpec spec, long maxPixels, bool shrinkOnLoad = true, bool hash = true, ReadRetry? readRetry = null)
     {
-        _spec = spec;
+        _specFor = (_, _) => spec;
         _maxPixels = maxPixels;
         _shrinkOnLoad = shrinkOnLoad;
         _hash = hash;
         _readRetry = readRetry ?? ReadRetry.Default;
+    }
+
+    /// <summary>
+    /// Decodes at a size chosen per image from its upright size (width, height): a run of several models decodes each
+    /// image once at what the most demanding of them needs (<see cref="InputDeriver"/> makes each model's input from it).
+    /// </summary>
+    public ImageDecoder(Func<int, int, PreprocessSpec> specFor, long maxPixels) : this(new PreprocessSpec(1, 1), maxPixels)
+    {
+        _specFor = specFor;
     }
 
     /// <summary>Loads and resizes to exactly w×h, rotated upright.</summary>
@@ -81,7 +90,7 @@ internal sealed class ImageDecoder
     private DecodedImage DecodeBytes(InputItem item, FileBytes file)
     {
         var isBmp = BmpReader.IsBmp(file.Span);
-        if (_shrinkOnLoad && !isBmp && JpegFastDecoder.TryDecode(file, item, _spec, _maxPixels) is { } jpeg) return jpeg;
+        if (_shrinkOnLoad && !isBmp && JpegFastDecoder.TryDecode(file, item, _specFor, _maxPixels) is { } jpeg) return jpeg;
         // libvips as shipped has no BMP loader: such files are decoded by Skia and resized from memory.
         using var bmp = isBmp ? BmpReader.Read(file, _maxPixels) : null;
         // libvips keeps its own copy of the bytes, which the header and the thumbnail below both read.
@@ -96,14 +105,15 @@ internal sealed class ImageDecoder
                 (origW, origH) = (origH, origW);
         }
 
-        var (w, h) = (_spec.Width, _spec.Height);
-        var place = Placement.For(_spec, origW, origH);
+        var spec = _specFor(origW, origH);
+        var (w, h) = (spec.Width, spec.Height);
+        var place = Placement.For(spec, origW, origH);
         using var resized = Load(source, place.Width, place.Height, bmp);
         Image image;
-        if (_spec.Mode == ResizeMode.Letterbox)
+        if (spec.Mode == ResizeMode.Letterbox)
         {
             using var rgb8 = ToRgb8(resized);
-            var pad = (double)_spec.PadValue;
+            var pad = (double)spec.PadValue;
             image = rgb8.Embed(place.X, place.Y, w, h, extend: Enums.Extend.Background, background: [pad, pad, pad]);
         }
         else image = resized.Crop(-place.X, -place.Y, w, h);
@@ -119,7 +129,7 @@ internal sealed class ImageDecoder
     }
 
     /// <summary>Any interpretation and depth to 3-band 8-bit sRGB, transparency composited on white.</summary>
-    private static Image ToRgb8(Image image)
+    internal static Image ToRgb8(Image image)
     {
         var current = image;
         Image Step(Image next)

@@ -19,13 +19,17 @@ internal static class JpegFastDecoder
     private static readonly SKSamplingOptions Sampling = new(SKCubicResampler.Mitchell);
 
     /// <summary>The image at the model's input size, or null where libvips should decode it.</summary>
-    public static DecodedImage? TryDecode(FileBytes file, InputItem item, PreprocessSpec spec, long maxPixels)
+    public static DecodedImage? TryDecode(FileBytes file, InputItem item, PreprocessSpec spec, long maxPixels) =>
+        TryDecode(file, item, (_, _) => spec, maxPixels);
+
+    /// <summary>The same, at a size chosen from the image's upright width and height (a run of several models).</summary>
+    public static DecodedImage? TryDecode(FileBytes file, InputItem item, Func<int, int, PreprocessSpec> specFor, long maxPixels)
     {
         if (!IsColourOrGreyJpeg(file.Span)) return null;
-        return SkiaCodec.Use(file, codec => codec is null ? null : Decode(codec, item, spec, maxPixels));
+        return SkiaCodec.Use(file, codec => codec is null ? null : Decode(codec, item, specFor, maxPixels));
     }
 
-    private static DecodedImage? Decode(SKCodec codec, InputItem item, PreprocessSpec spec, long maxPixels)
+    private static DecodedImage? Decode(SKCodec codec, InputItem item, Func<int, int, PreprocessSpec> specFor, long maxPixels)
     {
         if (codec.EncodedFormat != SKEncodedImageFormat.Jpeg) return null;
         var (storedW, storedH) = (codec.Info.Width, codec.Info.Height);
@@ -33,6 +37,7 @@ internal static class JpegFastDecoder
         var origin = codec.EncodedOrigin;
         var transposed = origin >= SKEncodedOrigin.LeftTop;
         var (origW, origH) = transposed ? (storedH, storedW) : (storedW, storedH);
+        var spec = specFor(origW, origH);
         var place = Placement.For(spec, origW, origH);
         // A photo smaller than the input is cheap to decode anyway; libvips enlarges it as it always has (its bilinear
         // enlargement is what the built-in detector's reference detections were checked against).

@@ -44,7 +44,7 @@ internal sealed class BatchInference(LoadedModel model, IPostprocessor postproce
             // Decoding outputs (softmax and top-k over 54,092 classes for 万物识别) took longer than a GPU's batch when
             // done image after image on the inference thread.
             var results = new ImageResult[images.Count];
-            Parallel.For(0, images.Count, i => results[i] = postprocessor.Process(images[i], outputs, i).StampedWith(images[i]));
+            Parallel.For(0, images.Count, i => results[i] = postprocessor.Process(images[i], outputs, i).MadeBy(model.Name).StampedWith(images[i]));
             return results;
         }
         catch (Exception e) when (e is not OperationCanceledException and not ModelLoadException)

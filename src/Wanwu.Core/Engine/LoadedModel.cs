@@ -17,6 +17,9 @@ internal sealed class LoadedModel(ModelSpec spec, IReadOnlyList<IInferenceBacken
 
     public IInferenceBackend Backend => Backends[0];
 
+    /// <summary>The name its labels and objects carry in the records: the model's own, or the one a run of several gave it.</summary>
+    public string Name { get; init; } = spec.Name;
+
     /// <summary>The ONNX file that was loaded.</summary>
     public string Path { get; } = path;
 
@@ -42,8 +45,11 @@ internal sealed class LoadedModel(ModelSpec spec, IReadOnlyList<IInferenceBacken
         return DecodesOnDevice ? new Decode.Gpu.GpuImageLoader(Spec.Preprocess, maxPixels, hardware: false, cpu, deviceBehind).Load : cpu.Decode;
     }
 
+    /// <summary>For a zero-shot model: the embeddings of its tags.</summary>
+    public TextEmbeddings? Tags { get; } = tags;
+
     /// <summary>The decoder of this model's outputs for one run's settings.</summary>
-    public IPostprocessor CreatePostprocessor(PostprocessOptions options) => PostprocessorFactory.Create(Spec, options, tags);
+    public IPostprocessor CreatePostprocessor(PostprocessOptions options) => PostprocessorFactory.Create(Spec, options, Tags);
 
     public void Dispose()
     {

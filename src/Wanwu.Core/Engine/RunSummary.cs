@@ -49,6 +49,11 @@ public sealed record RunSummary
     public required IReadOnlyDictionary<string, long> Errors { get; init; }
     /// <summary>Exact duplicates among the records (same bytes); null in a summary written before wanwu counted them.</summary>
     public DuplicateCounts? Duplicates { get; init; }
+    /// <summary>
+    /// Each model of the run, in the order given, with its share of the inference time (a one-model run lists its one
+    /// model); null in a summary written before wanwu ran several models.
+    /// </summary>
+    public IReadOnlyList<ModelSummary>? Models { get; init; }
     /// <summary>For a cluster run: how many shards the listing was split into.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Shards { get; init; }
@@ -76,7 +81,7 @@ public sealed record RunSummary
             Model = facts.Model, ModelPath = facts.ModelPath, Task = facts.Task, ExecutionProvider = facts.ExecutionProvider, LabelsLanguage = facts.LabelsLanguage, Precision = facts.Precision,
             BatchSize = facts.BatchSize, DecodeThreads = run.Decode.EffectiveThreads, Completed = facts.Completed,
             StartedAt = facts.Started, FinishedAt = DateTimeOffset.Now, Inputs = run.Inputs, OutputDir = Path.GetFullPath(run.Output.Dir),
-            TopLabels = tally.TopLabels, Errors = tally.Errors, Duplicates = tally.Duplicates,
+            TopLabels = tally.TopLabels, Errors = tally.Errors, Duplicates = tally.Duplicates, Models = facts.Models,
         };
     }
 
@@ -87,4 +92,26 @@ public sealed record RunSummary
 
 /// <summary>What a run itself knows for its summary, beside the records.</summary>
 internal sealed record RunFacts(DateTimeOffset Started, double Seconds, long ThisRun, long Skipped, bool Completed,
-    string Model, string ModelPath, string Task, string ExecutionProvider, int BatchSize, string LabelsLanguage = "zh", string Precision = "as-is", long Retried = 0);
+    string Model, string ModelPath, string Task, string ExecutionProvider, int BatchSize, string LabelsLanguage = "zh", string Precision = "as-is", long Retried = 0)
+{
+    public IReadOnlyList<ModelSummary>? Models { get; init; }
+}
+
+/// <summary>One model of a run in summary.json.</summary>
+public sealed record ModelSummary
+{
+    /// <summary>The model's name, as its labels, objects and texts carry it in the records.</summary>
+    public required string Name { get; init; }
+    /// <summary>The file or folder that was loaded.</summary>
+    public required string Path { get; init; }
+    /// <summary><c>classify</c>, <c>detect</c>, <c>zero-shot</c> or <c>ocr</c>.</summary>
+    public required string Task { get; init; }
+    public required string ExecutionProvider { get; init; }
+    public required int BatchSize { get; init; }
+    /// <summary>What the network ran in (see <see cref="RunSummary.Precision"/>).</summary>
+    public string Precision { get; init; } = "as-is";
+    /// <summary>Seconds this run spent in this model (inference and decoding its outputs, over all its sessions).</summary>
+    public required double Seconds { get; init; }
+    /// <summary>This model's share of the run's inference time, 0..1: where the time goes when several models run.</summary>
+    public required double Share { get; init; }
+}

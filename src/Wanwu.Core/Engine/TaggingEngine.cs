@@ -15,19 +15,25 @@ public static class TaggingEngine
         => RunAsync(run, loaded: null, progress, log, ct);
 
     /// <summary>
-    /// A run with a model loaded earlier from the same model options (a cluster worker loads once and tags shard after
-    /// shard; the caller keeps ownership of it). <paramref name="onDecodeHung"/> is called once when a decode passes the
+    /// A run with models loaded earlier from the same model options (a cluster worker loads once and tags shard after
+    /// shard; the caller keeps ownership of them). <paramref name="onDecodeHung"/> is called once when a decode passes the
     /// run's decode timeout: a hung native decoder cannot be stopped from inside the process, so an isolated run exits.
     /// </summary>
-    internal static async Task<RunSummary> RunAsync(TagRun run, LoadedModel? loaded, IProgress<RunProgress>? progress = null, TextWriter? log = null,
+    internal static async Task<RunSummary> RunAsync(TagRun run, RunModels? loaded, IProgress<RunProgress>? progress = null, TextWriter? log = null,
         CancellationToken ct = default, Action<InputItem>? onDecodeHung = null)
     {
         ImageSources.Validate(run.Inputs);
         var folder = new OutputFolder(run.Output.Dir).Create();
         using var outputLock = folder.Lock(TimeSpan.FromSeconds(15));
         if (run.Output.Overwrite) folder.Clear();
-        using var owned = loaded is null ? ModelLoader.Load(run.Model, log) : null;
-        var model = loaded ?? owned!;
+        using var owned = loaded is null ? RunModels.Load(run.AllModels, log) : null;
+        var models = (loaded ?? owned!).All;
+        folder.CheckModels([.. models.Select(m => m.Name)]);
+        // One ONNX model alone keeps its own pipeline: decoded straight at its input size (or on its GPU).
+        var alone = models is [OnnxRunModel { Model: var single }] ? single : null;
+        var clock = new ModelClock(models.Count);
+        if (run.Postprocess.TextTagsFile is not null && !models.Any(m => m is OcrRunModel))
+            log?.WriteLine("wanwu: --text-tags turns text into labels, but no model of this run reads text; add -m ppocr");
         var journal = ResultJournal.Open(folder, run.Output.RetryErrors);
         if (journal.Repaired > 0) log?.WriteLine($"repaired results.jsonl: dropped {journal.Repaired} incomplete or superseded line(s)");
         if (journal.Done.Count > 0) log?.WriteLine($"resuming: {journal.Done.Count} images already have results");
@@ -42,7 +48,11 @@ public static class TaggingEngine
         {
             using var guard = new DecodeGuard(folder.Inflight, folder.ClearInflight, run.Decode.EffectiveThreads, run.Decode.Timeout, onDecodeHung);
             sinks.AddRange(SinkFactory.Create(run.Output, folder, journal));
-            await foreach (var batch in TaggingPipeline.RunAsync(model, journal.Pending(Selected()), run.Decode, run.Postprocess, ct, guard))
+            var pending = journal.Pending(Selected());
+            var batches = alone is not null
+                ? TaggingPipeline.RunAsync(alone, pending, run.Decode, run.Postprocess, ct, guard, clock)
+                : MultiModelPipeline.RunAsync(models, pending, run.Decode, run.Postprocess, ct, guard, clock);
+            await foreach (var batch in batches)
             {
                 // Not cancellable: a batch that reached the sinks is written whole, so an interrupted run stays resumable.
                 foreach (var sink in sinks) await sink.WriteAsync(batch, CancellationToken.None);
@@ -58,9 +68,7 @@ public static class TaggingEngine
             {
                 foreach (var sink in sinks) await sink.FinishAsync();
                 // Also after an interruption: summary.json then says how far the run got.
-                summary = RunSummary.Of(ResultJournal.ReadAll(folder), run, new RunFacts(
-                    started, counter.Elapsed.TotalSeconds, counter.Done, journal.Skipped, completed,
-                    model.Spec.Name, model.Path, model.Spec.Task, model.ExecutionProvider, model.BatchSize, model.Spec.Labels.Language, model.Precision, journal.Retried));
+                summary = RunSummary.Of(ResultJournal.ReadAll(folder), run, Facts(models, clock, started, counter.Elapsed.TotalSeconds, counter.Done, journal.Skipped, completed, journal.Retried));
                 OutputFolder.WriteAtomic(folder.Summary, summary.ToUtf8());
                 // A run of the supervisor's suspects alone is part of a larger one, which ends the retry job.
                 if (completed && run.OnlyPaths is null) journal.EndRetries();
@@ -75,5 +83,24 @@ public static class TaggingEngine
             }
         }
         return summary!;
+    }
+
+    /// <summary>What the run knows of itself for summary.json; several models are joined with "+" in the one-model fields.</summary>
+    private static RunFacts Facts(IReadOnlyList<RunModel> models, ModelClock clock, DateTimeOffset started, double seconds, long done, long skipped, bool completed, long retried)
+    {
+        var first = models[0];
+        string Joined(Func<RunModel, string> field) => string.Join("+", models.Select(field));
+        var total = clock.Total.TotalSeconds;
+        return new RunFacts(started, seconds, done, skipped, completed,
+            Joined(m => m.Name), models.Count == 1 ? first.Path : string.Join(";", models.Select(m => m.Path)), Joined(m => m.Task),
+            string.Join(",", models.Select(m => m.ExecutionProvider).Distinct()), first.BatchSize,
+            models.Select(m => m.LabelsLanguage).FirstOrDefault(l => l != "zh") ?? "zh", first.Precision, retried)
+        {
+            Models = [.. models.Select((m, i) => new ModelSummary
+            {
+                Name = m.Name, Path = m.Path, Task = m.Task, ExecutionProvider = m.ExecutionProvider, BatchSize = m.BatchSize, Precision = m.Precision,
+                Seconds = Math.Round(clock[i].TotalSeconds, 3), Share = total > 0 ? Math.Round(clock[i].TotalSeconds / total, 4) : 0,
+            })],
+        };
     }
 }

@@ -16,7 +16,8 @@ internal static class TaggingPipeline
     /// <summary>Yields the records of each finished batch, failed images included, as soon as they are ready.</summary>
     /// <remarks><c>guard</c> records what each decoder works on, for crash recovery; null for none.</remarks>
     public static async IAsyncEnumerable<IReadOnlyList<ImageResult>> RunAsync(
-        LoadedModel model, IEnumerable<InputItem> items, DecodeOptions decode, PostprocessOptions postprocess, [EnumeratorCancellation] CancellationToken ct = default, DecodeGuard? guard = null)
+        LoadedModel model, IEnumerable<InputItem> items, DecodeOptions decode, PostprocessOptions postprocess, [EnumeratorCancellation] CancellationToken ct = default, DecodeGuard? guard = null,
+        ModelClock? clock = null)
     {
         var batchSize = model.BatchSize;
         var threads = decode.EffectiveThreads;
@@ -42,7 +43,7 @@ internal static class TaggingPipeline
             Task.Run(() => Produce(items, inputs.Writer, token), token),
             Task.Run(() => DecodeAll(load, inputs.Reader, decoded.Writer, threads, guard, token), token),
             Task.Run(() => Batcher.RunAsync(decoded.Reader, batches.Writer, batchSize, token), token),
-            Task.Run(() => InferAll(model, postprocessor, batches.Reader, results.Writer, token), token),
+            Task.Run(() => InferAll(model, postprocessor, batches.Reader, results.Writer, clock, token), token),
         };
 
         try
@@ -58,7 +59,7 @@ internal static class TaggingPipeline
         }
     }
 
-    private static async Task Produce(IEnumerable<InputItem> items, ChannelWriter<InputItem> writer, CancellationToken ct)
+    internal static async Task Produce(IEnumerable<InputItem> items, ChannelWriter<InputItem> writer, CancellationToken ct)
     {
         try
         {
@@ -71,7 +72,7 @@ internal static class TaggingPipeline
         }
     }
 
-    private static async Task DecodeAll(Func<InputItem, DecodedImage> load, ChannelReader<InputItem> reader, ChannelWriter<DecodeOutcome> writer, int threads, DecodeGuard? guard, CancellationToken ct)
+    internal static async Task DecodeAll(Func<InputItem, DecodedImage> load, ChannelReader<InputItem> reader, ChannelWriter<DecodeOutcome> writer, int threads, DecodeGuard? guard, CancellationToken ct)
     {
         var decoders = Enumerable.Range(0, threads).Select(decoderIndex => Task.Run(async () =>
         {
@@ -115,7 +116,7 @@ internal static class TaggingPipeline
     }
 
     /// <summary>One inference loop per session, all taking batches from one channel; their records merge into one stream.</summary>
-    private static async Task InferAll(LoadedModel model, Postprocess.IPostprocessor postprocessor, ChannelReader<Batch> reader, ChannelWriter<IReadOnlyList<ImageResult>> writer, CancellationToken ct)
+    private static async Task InferAll(LoadedModel model, Postprocess.IPostprocessor postprocessor, ChannelReader<Batch> reader, ChannelWriter<IReadOnlyList<ImageResult>> writer, ModelClock? clock, CancellationToken ct)
     {
         var loops = model.Backends.Select(backend => Task.Run(async () =>
         {
@@ -124,7 +125,12 @@ internal static class TaggingPipeline
             {
                 var records = new List<ImageResult>(batch.Images.Count + batch.Failed.Count);
                 records.AddRange(batch.Failed);
-                if (batch.Images.Count > 0) records.AddRange(inference.Run(batch.Images));
+                if (batch.Images.Count > 0)
+                {
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    records.AddRange(inference.Run(batch.Images));
+                    clock?.Add(0, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                }
                 await writer.WriteAsync(records, ct);
             }
         }, ct)).ToArray();

@@ -17,4 +17,11 @@ public sealed record PostprocessOptions
 
     /// <summary>Most objects kept per image.</summary>
     public int MaxDetections { get; init; } = 100;
+
+    /// <summary>
+    /// For a run with an OCR model: keyword rules that turn text into labels, a TSV file with one rule a line,
+    /// <c>keyword&lt;TAB&gt;label[&lt;TAB&gt;label_en]</c>; an image with a line of text containing the keyword gets
+    /// the label (score: the line's). Null for none.
+    /// </summary>
+    public string? TextTagsFile { get; init; }
 }

@@ -11,8 +11,18 @@ public sealed record TagRun
     /// <summary>The output folder and its formats.</summary>
     public required OutputOptions Output { get; init; }
 
-    /// <summary>The model and where it runs.</summary>
+    /// <summary>The model and where it runs, for a run of one model; not used when <see cref="Models"/> is given.</summary>
     public ModelOptions Model { get; init; } = new();
+
+    /// <summary>
+    /// Several models in one pass: each image is read and decoded once, each model gets its own input from that image
+    /// and its own batches, sessions and device, and each image gets one record holding every model's labels, objects
+    /// and texts (each label and object naming its model). Empty (the default): <see cref="Model"/> alone.
+    /// </summary>
+    public IReadOnlyList<ModelOptions> Models { get; init; } = [];
+
+    /// <summary>The models of the run, in order: <see cref="Models"/>, or <see cref="Model"/> alone.</summary>
+    internal IReadOnlyList<ModelOptions> AllModels => Models.Count > 0 ? Models : [Model];
 
     /// <summary>Decoding.</summary>
     public DecodeOptions Decode { get; init; } = new();

@@ -7,7 +7,10 @@ namespace Wanwu.Sinks;
 internal sealed class CsvSink : IResultSink
 {
     /// <summary>The columns, in order (the README's Output section); new ones go at the end, for scripts that count.</summary>
-    private static readonly string[] Columns = ["path", "top_label", "top_label_en", "top_score", "labels", "objects", "error_type", "error_message", "hash"];
+    private static readonly string[] Columns = ["path", "top_label", "top_label_en", "top_score", "labels", "objects", "error_type", "error_message", "hash", "texts"];
+
+    /// <summary>Between the lines of text in the <c>texts</c> column.</summary>
+    public const string TextSeparator = " | ";
 
     // RFC 4180 quoting (only fields with a comma, a quote or a line break); a BOM so that Excel opens Chinese text as
     // UTF-8; "\n" line ends, as results.jsonl has.
@@ -93,6 +96,8 @@ internal sealed class CsvSink : IResultSink
                 _csv.WriteField(r.Error?.Type);
                 _csv.WriteField(r.Error?.Message);
                 _csv.WriteField(r.Hash);
+                // The lines read in the image (OCR), in reading order.
+                _csv.WriteField(r.Texts is { } texts ? string.Join(TextSeparator, texts.Select(t => t.Text)) : null);
                 _csv.EndRecord();
             }
             _csv.Flush();

@@ -48,6 +48,34 @@ internal sealed class OutputFolder(string dir)
     /// <summary>The images a <c>--retry-errors</c> job in progress has tagged again (see <c>RetryLog</c>).</summary>
     public string Retried => Path.Combine(State, "retried");
 
+    /// <summary>The names of the models whose records the folder holds, one a line: part of its identity (<see cref="CheckModels"/>).</summary>
+    public string Models => Path.Combine(State, "models");
+
+    /// <summary>
+    /// A record is done only when every model of the run has run on it, so a folder keeps the set of models it was
+    /// started with: a run with another set is refused (with what to do instead) rather than resumed into records that
+    /// lack a model or carry one it did not ask for. A folder written before wanwu kept the set takes this run's.
+    /// </summary>
+    public void CheckModels(IReadOnlyList<string> names)
+    {
+        try
+        {
+            if (File.Exists(Models))
+            {
+                var had = File.ReadAllLines(Models).Where(l => l.Length > 0).ToList();
+                if (!had.Order(StringComparer.Ordinal).SequenceEqual(names.Order(StringComparer.Ordinal)))
+                    throw new OutputException($"'{Dir}' holds the records of the model(s) {string.Join(", ", had)}; this run asks for {string.Join(", ", names)}. " +
+                        "Tag into another output folder, or add --overwrite to start this one afresh.");
+                return;
+            }
+            AtomicFile.Write(Models, System.Text.Encoding.UTF8.GetBytes(string.Join('\n', names) + "\n"));
+        }
+        catch (IOException e)
+        {
+            throw new OutputException($"Cannot read or write '{Models}': {e.Message}", e);
+        }
+    }
+
     /// <summary>Creates the folder and its state folder.</summary>
     public OutputFolder Create()
     {
@@ -89,7 +117,7 @@ internal sealed class OutputFolder(string dir)
     /// <summary>Removes a previous run's records and derived files, for <c>--overwrite</c>.</summary>
     public void Clear()
     {
-        foreach (var file in new[] { Results, Csv, Parquet, Summary, Retried }) File.Delete(file);
+        foreach (var file in new[] { Results, Csv, Parquet, Summary, Retried, Models }) File.Delete(file);
         if (Directory.Exists(Json)) Directory.Delete(Json, true);
     }
 

@@ -5,7 +5,7 @@ using Parquet.Serialization;
 namespace Wanwu.Sinks;
 
 /// <summary>
-/// results.parquet: the journal as a Parquet table, one row per image (schema in docs/output.md). It is written from
+/// results.parquet: the journal as a Parquet table, one row per image (schema in the README's Output section). It is written from
 /// results.jsonl when a run ends (also an interrupted one), through a temporary file and a rename, so it always equals
 /// the journal and never holds half a row group.
 /// </summary>
@@ -39,6 +39,7 @@ internal sealed class ParquetSink(OutputFolder folder) : IResultSink
         [JsonPropertyName("label")] public string Name { get; set; } = "";
         [JsonPropertyName("label_en")] public string? English { get; set; }
         [JsonPropertyName("score")] public float Score { get; set; }
+        [JsonPropertyName("model")] public string? Model { get; set; }
     }
 
     public sealed class Object
@@ -48,6 +49,16 @@ internal sealed class ParquetSink(OutputFolder folder) : IResultSink
         [JsonPropertyName("label_en")] public string? English { get; set; }
         [JsonPropertyName("score")] public float Score { get; set; }
         [JsonPropertyName("box")] public List<float> Box { get; set; } = [];
+        [JsonPropertyName("model")] public string? Model { get; set; }
+    }
+
+    /// <summary>A line of text read in the image; <c>polygon</c> is its four corners flattened: x1, y1, … x4, y4.</summary>
+    public sealed class Text
+    {
+        [JsonPropertyName("text")] public string Value { get; set; } = "";
+        [JsonPropertyName("score")] public float Score { get; set; }
+        [JsonPropertyName("box")] public List<float> Box { get; set; } = [];
+        [JsonPropertyName("polygon")] public List<float> Polygon { get; set; } = [];
     }
 
     public sealed class Row
@@ -62,12 +73,14 @@ internal sealed class ParquetSink(OutputFolder folder) : IResultSink
         [JsonPropertyName("file_size")] public long? FileSize { get; set; }
         [JsonPropertyName("file_mtime_ms")] public long? FileMtimeMs { get; set; }
         [JsonPropertyName("hash")] public string? Hash { get; set; }
+        [JsonPropertyName("texts")] public List<Text> Texts { get; set; } = [];
 
         public static Row From(ImageResult r) => new()
         {
             Path = r.Path, Width = r.Width, Height = r.Height,
-            Labels = r.Labels.Select(l => new Label { Id = l.Id, Name = l.Label, English = l.LabelEn, Score = l.Score }).ToList(),
-            Objects = (r.Objects ?? []).Select(o => new Object { Id = o.Id, Name = o.Label, English = o.LabelEn, Score = o.Score, Box = [.. o.Box] }).ToList(),
+            Labels = r.Labels.Select(l => new Label { Id = l.Id, Name = l.Label, English = l.LabelEn, Score = l.Score, Model = l.Model }).ToList(),
+            Objects = (r.Objects ?? []).Select(o => new Object { Id = o.Id, Name = o.Label, English = o.LabelEn, Score = o.Score, Box = [.. o.Box], Model = o.Model }).ToList(),
+            Texts = (r.Texts ?? []).Select(t => new Text { Value = t.Text, Score = t.Score, Box = [.. t.Box], Polygon = [.. t.Polygon.SelectMany(p => p)] }).ToList(),
             ErrorType = r.Error?.Type, ErrorMessage = r.Error?.Message, FileSize = r.FileSize, FileMtimeMs = r.FileMtimeMs,
             Hash = r.Hash,
         };

@@ -9,7 +9,8 @@ internal static class ResultJson
     /// <summary>
     /// Format of the record, written as <c>"v"</c> in every record. History: 1 = the first format (records without
     /// <c>"v"</c> are format 1). Optional fields added since, which older readers skip, so still format 1:
-    /// <c>"hash"</c> (2026-11-24, the file's content hash).
+    /// <c>"hash"</c> (2026-11-24, the file's content hash); <c>"model"</c> on each label and object and <c>"texts"</c>
+    /// (2026-11-24, several models in one run and OCR). A format-1 record without them reads with no model and no texts.
     /// </summary>
     public const int Version = 1;
 
@@ -30,6 +31,7 @@ internal static class ResultJson
             w.WriteString("label", l.Label);
             if (l.LabelEn is null) w.WriteNull("label_en"); else w.WriteString("label_en", l.LabelEn);
             w.WriteNumber("score", Round(l.Score));
+            if (l.Model is { } model) w.WriteString("model", model);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -45,6 +47,30 @@ internal static class ResultJson
                 w.WriteNumber("score", Round(o.Score));
                 w.WriteStartArray("box");
                 foreach (var v in o.Box) w.WriteNumberValue(v);
+                w.WriteEndArray();
+                if (o.Model is { } model) w.WriteString("model", model);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        if (r.Texts is { } texts)
+        {
+            w.WriteStartArray("texts");
+            foreach (var t in texts)
+            {
+                w.WriteStartObject();
+                w.WriteString("text", t.Text);
+                w.WriteNumber("score", Round(t.Score));
+                w.WriteStartArray("box");
+                foreach (var v in t.Box) w.WriteNumberValue(v);
+                w.WriteEndArray();
+                w.WriteStartArray("polygon");
+                foreach (var p in t.Polygon)
+                {
+                    w.WriteStartArray();
+                    foreach (var v in p) w.WriteNumberValue(v);
+                    w.WriteEndArray();
+                }
                 w.WriteEndArray();
                 w.WriteEndObject();
             }
@@ -94,15 +120,21 @@ internal static class ResultJson
     {
         if (e.TryGetProperty("v", out var v) && v.GetInt32() > Version)
             throw new OutputException($"a record is of format {v.GetInt32()}, newer than this wanwu reads ({Version}): update wanwu");
+        static string? Text(JsonElement x, string name) => x.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        static float[] Floats(JsonElement x) => x.EnumerateArray().Select(v => v.GetSingle()).ToArray();
         static LabelScore Label(JsonElement x) => new(x.GetProperty("id").GetInt32(), x.GetProperty("label").GetString()!,
-            x.TryGetProperty("label_en", out var en) && en.ValueKind == JsonValueKind.String ? en.GetString() : null, x.GetProperty("score").GetSingle());
+            Text(x, "label_en"), x.GetProperty("score").GetSingle()) { Model = Text(x, "model") };
         var labels = e.GetProperty("labels").EnumerateArray().Select(Label).ToList();
         List<DetectedObject>? objects = e.TryGetProperty("objects", out var objs)
             ? objs.EnumerateArray().Select(o =>
             {
                 var l = Label(o);
-                return new DetectedObject(l.Id, l.Label, l.LabelEn, l.Score, o.GetProperty("box").EnumerateArray().Select(v => v.GetSingle()).ToArray());
+                return new DetectedObject(l.Id, l.Label, l.LabelEn, l.Score, Floats(o.GetProperty("box"))) { Model = l.Model };
             }).ToList()
+            : null;
+        List<TextLine>? texts = e.TryGetProperty("texts", out var lines) && lines.ValueKind == JsonValueKind.Array
+            ? lines.EnumerateArray().Select(t => new TextLine(t.GetProperty("text").GetString()!, t.GetProperty("score").GetSingle(),
+                Floats(t.GetProperty("box")), t.GetProperty("polygon").EnumerateArray().Select(Floats).ToArray())).ToList()
             : null;
         var error = e.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.Object
             ? new ImageError(err.GetProperty("type").GetString()!, err.GetProperty("message").GetString()!)
@@ -112,7 +144,8 @@ internal static class ResultJson
         {
             FileSize = Long("file_size"),
             FileMtimeMs = Long("file_mtime_ms"),
-            Hash = e.TryGetProperty("hash", out var h) && h.ValueKind == JsonValueKind.String ? h.GetString() : null,
+            Hash = Text(e, "hash"),
+            Texts = texts,
         };
     }
 }

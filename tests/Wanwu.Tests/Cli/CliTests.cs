@@ -30,6 +30,31 @@ public class CliTests
     }
 
     [Fact]
+    public void Model_given_twice_runs_both_in_one_pass_and_a_rerun_with_another_set_is_refused()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["in"]);
+        foreach (var p in TestPaths.SomePhotos(3)) File.Copy(p, dir["in/" + Path.GetFileName(p)]);
+        var r = CliProcess.Run("tag", dir["in"], "-o", dir["out"], "-m", TestPaths.MobileNet, "-m", "ppocr", "-f", "csv");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("model mobilenet_v2_1.0_224_int8_per_tensor+ppocr", r.Stderr);
+        var lines = File.ReadAllLines(dir["out/" + OutputFolder.ResultsFile]).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(3, lines.Count);
+        Assert.All(lines, l => Assert.Equal(JsonValueKind.Array, l.GetProperty("texts").ValueKind));
+        Assert.All(lines, l => Assert.Equal("mobilenet_v2_1.0_224_int8_per_tensor", l.GetProperty("labels")[0].GetProperty("model").GetString()));
+        Assert.EndsWith(",texts", File.ReadLines(dir["out/" + OutputFolder.CsvFile]).First());
+
+        var other = CliProcess.Run("tag", dir["in"], "-o", dir["out"], "-m", TestPaths.MobileNet);
+        Assert.Equal(5, other.ExitCode);
+        Assert.Contains("--overwrite", other.Stderr);
+
+        var inspect = CliProcess.Run("models", "inspect", "ppocr");
+        Assert.True(inspect.ExitCode == 0, inspect.Stderr);
+        Assert.Contains("(ocr)", inspect.Stdout);
+        Assert.Contains("dictionary: 6623 characters", inspect.Stdout);
+    }
+
+    [Fact]
     public void Plain_progress_lines_when_redirected_and_none_with_quiet()
     {
         using var dir = new TempDir();

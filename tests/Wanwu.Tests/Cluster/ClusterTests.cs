@@ -81,6 +81,39 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task Several_models_run_on_a_test_cluster_as_on_one_machine()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["in"]);
+        foreach (var p in TestPaths.SomePhotos(6).Concat(OcrPhotos.WithText.Take(4).Select(n => Path.Combine(TestPaths.Photos, n + ".JPEG"))))
+            File.Copy(p, dir["in/" + Path.GetFileName(p)], overwrite: true);
+        var options = Options(dir["in"], dir["single"]) with
+        {
+            Models = [new ModelOptions { Model = TestPaths.MobileNet, BatchSize = 4 }, new ModelOptions { Model = Models.PpOcrModel.Name }],
+        };
+        var single = await TaggingEngine.RunAsync(options, ct: TestContext.Current.CancellationToken);
+
+        var builder = new TestClusterBuilder(2);
+        builder.AddSiloBuilderConfigurator<WanwuSiloConfigurator>();
+        await using var cluster = builder.Build();
+        await cluster.DeployAsync(TestContext.Current.CancellationToken);
+        var coordinator = new ClusterCoordinator(cluster.Client) { PollWait = TimeSpan.FromMilliseconds(500) };
+        var summary = await coordinator.RunAsync(options with { Output = options.Output with { Dir = dir["cluster"] } }, shardSize: 4, progress: null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(single.Total, summary.Total);
+        Assert.Equal(["mobilenet_v2_1.0_224_int8_per_tensor", Models.PpOcrModel.Name], summary.Models!.Select(m => m.Name));
+        Assert.Equal(1, summary.Models!.Sum(m => m.Share), 2);
+        var merged = ResultJournal.ReadAll(new OutputFolder(dir["cluster"])).ToDictionary(r => r.Path);
+        AssertSameRecords(dir["single"], merged.Values);
+        foreach (var s in ResultJournal.ReadAll(new OutputFolder(dir["single"])))
+        {
+            Assert.Equal(s.Texts!.Select(t => t.Text), merged[s.Path].Texts!.Select(t => t.Text));
+            Assert.Equal(s.Labels.Select(l => l.Model), merged[s.Path].Labels.Select(l => l.Model));
+        }
+        Assert.Contains(merged.Values, r => r.Texts!.Count > 0);
+    }
+
+    [Fact]
     public async Task Silo_processes_on_redis_survive_a_killed_worker_and_a_killed_coordinator_and_a_rerun_skips_every_shard()
     {
         var redisServer = "/usr/bin/redis-server";

@@ -39,9 +39,9 @@ public class SinkTests
         using var dir = new TempDir();
         await using (var sink = new CsvSink(new OutputFolder(dir.Path))) await sink.WriteAsync([Ok, Bad], TestContext.Current.CancellationToken);
         var lines = File.ReadAllLines(dir[OutputFolder.CsvFile]);
-        Assert.Equal("path,top_label,top_label_en,top_score,labels,objects,error_type,error_message,hash", lines[0].TrimStart('\uFEFF'));
-        Assert.Equal("dir/猫.jpg,猫,cat,0.9,猫:0.9;狗:0.05,1,,,xxh128:0123456789abcdef0123456789abcdef", lines[1]);
-        Assert.Equal("\"bad, \"\"quoted\"\".jpg\",,,,,,decode_error,not a known file format,", lines[2]);
+        Assert.Equal("path,top_label,top_label_en,top_score,labels,objects,error_type,error_message,hash,texts", lines[0].TrimStart('\uFEFF'));
+        Assert.Equal("dir/猫.jpg,猫,cat,0.9,猫:0.9;狗:0.05,1,,,xxh128:0123456789abcdef0123456789abcdef,", lines[1]);
+        Assert.Equal("\"bad, \"\"quoted\"\".jpg\",,,,,,decode_error,not a known file format,,", lines[2]);
         var bytes = File.ReadAllBytes(dir[OutputFolder.CsvFile]);
         Assert.Equal([0xEF, 0xBB, 0xBF, (byte)'p'], bytes[..4]);
         Assert.DoesNotContain((byte)'\r', bytes);
@@ -54,7 +54,7 @@ public class SinkTests
         var odd = ImageResult.Failed(" =x.jpg", "decode_error", "line one\nline \"two\"");
         await using (var sink = new CsvSink(new OutputFolder(dir.Path))) await sink.WriteAsync([odd], TestContext.Current.CancellationToken);
         var text = File.ReadAllText(dir[OutputFolder.CsvFile]);
-        Assert.EndsWith("\n =x.jpg,,,,,,decode_error,\"line one\nline \"\"two\"\"\",\n", text);
+        Assert.EndsWith("\n =x.jpg,,,,,,decode_error,\"line one\nline \"\"two\"\"\",,\n", text);
     }
 
     [Fact]

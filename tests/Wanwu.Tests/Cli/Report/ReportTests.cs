@@ -126,6 +126,51 @@ public class ReportTests
     }
 
     [Fact]
+    public async Task The_text_read_in_photos_is_shown_and_found_by_the_search()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["out"]);
+        static string Text(string text, int y) => $"{{\"text\":\"{text}\",\"score\":0.97,\"box\":[10,{y},90,{y + 20}],\"polygon\":[[10,{y}],[90,{y}],[90,{y + 20}],[10,{y + 20}]]}}";
+        string[] lines =
+        [
+            $"{{\"path\":\"tea.jpg\",\"width\":100,\"height\":100,\"labels\":[{{\"id\":1,\"label\":\"瓶子\",\"label_en\":\"bottle\",\"score\":0.5,\"model\":\"coco-centernet\"}}],\"texts\":[{Text("西湖龙井", 10)},{Text("买一送一", 50)}],\"error\":null}}",
+            $"{{\"path\":\"beer.jpg\",\"width\":100,\"height\":100,\"labels\":[],\"texts\":[{Text("STAROPRAMEN", 10)}],\"error\":null}}",
+            "{\"path\":\"plain.jpg\",\"width\":100,\"height\":100,\"labels\":[],\"texts\":[],\"error\":null}",
+        ];
+        File.WriteAllLines(dir["out/" + OutputFolder.ResultsFile], lines);
+        ReportWriter.Write(dir["out"]);
+
+        var (playwright, browser) = await Browser();
+        using (playwright)
+        await using (browser)
+        {
+            var page = await browser.NewPageAsync();
+            await page.GotoAsync(new Uri(dir["out/report.html"]).AbsoluteUri);
+            await page.WaitForSelectorAsync("body[data-ready='true']");
+            Assert.Equal("3", await page.GetAttributeAsync("body", "data-matches"));
+            Assert.Equal("文字西湖龙井买一送一", await page.TextContentAsync("article.card[data-path='tea.jpg'] .texts"));
+            Assert.Equal(0, await page.Locator("article.card[data-path='plain.jpg'] .texts").CountAsync());
+            // A filter for the photos with any text.
+            Assert.Contains("(2)", await page.TextContentAsync("#label option[value='__texts']"));
+            await page.SelectOptionAsync("#label", "__texts");
+            await page.WaitForFunctionAsync("document.body.dataset.matches === '2'");
+            await page.SelectOptionAsync("#label", "");
+
+            async Task<string?> Found(string query)
+            {
+                await page.FillAsync("#search", "");
+                await page.WaitForFunctionAsync("document.body.dataset.matches === '3'");
+                await page.FillAsync("#search", query);
+                await page.WaitForFunctionAsync("document.body.dataset.matches === '1'");
+                return await page.Locator("article.card").First.GetAttributeAsync("data-path");
+            }
+            Assert.Equal("tea.jpg", await Found("龙井"));
+            Assert.Equal("tea.jpg", await Found("买一送一"));
+            Assert.Equal("beer.jpg", await Found("staropramen"));
+        }
+    }
+
+    [Fact]
     public async Task Fifty_thousand_records_render_one_page_at_a_time()
     {
         using var dir = new TempDir();

@@ -1,0 +1,49 @@
+namespace Wanwu.Postprocess;
+
+/// <summary>
+/// Keyword rules that turn the text read in an image into labels (<c>--text-tags FILE</c>): a TSV file in the form of
+/// <c>--label-map</c>, one rule a line, <c>keyword&lt;TAB&gt;label[&lt;TAB&gt;label_en]</c> ("龙井 → 绿茶"). An image
+/// with a line containing the keyword (Latin letters in any case) gets the label, scored as the best such line was
+/// read; rules giving the same label keep the best score. A label's id is its first rule's line number.
+/// </summary>
+internal sealed class TextTags
+{
+    private readonly IReadOnlyList<(string Keyword, int Id, string Label, string? LabelEn)> _rules;
+
+    private TextTags(IReadOnlyList<(string, int, string, string?)> rules) => _rules = rules;
+
+    public int Count => _rules.Count;
+
+    public static TextTags Load(string path)
+    {
+        if (!File.Exists(path)) throw new InputNotFoundException($"Text tags file '{path}' not found.");
+        var rules = new List<(string, int, string, string?)>();
+        var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
+        var lineNo = 0;
+        foreach (var raw in File.ReadLines(path))
+        {
+            lineNo++;
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            var cells = line.Split('\t').Select(c => c.Trim()).ToArray();
+            if (cells.Length < 2 || cells[0].Length == 0 || cells[1].Length == 0)
+                throw new ModelLoadException($"Text tags '{path}' line {lineNo}: expected 'keyword<TAB>label[<TAB>label_en]'.");
+            if (lineNo == 1 && cells[0].Equals("keyword", StringComparison.OrdinalIgnoreCase)) continue;
+            var id = firstLine.TryAdd(cells[1], lineNo) ? lineNo : firstLine[cells[1]];
+            rules.Add((cells[0], id, cells[1], cells.Length > 2 && cells[2].Length > 0 ? cells[2] : null));
+        }
+        return new TextTags(rules);
+    }
+
+    /// <summary>The labels <paramref name="texts"/> earn, best first, each naming <paramref name="model"/>.</summary>
+    public IReadOnlyList<LabelScore> Labels(IReadOnlyList<TextLine> texts, string model)
+    {
+        if (texts.Count == 0 || _rules.Count == 0) return [];
+        var best = new Dictionary<string, LabelScore>(StringComparer.Ordinal);
+        foreach (var (keyword, id, label, en) in _rules)
+            foreach (var line in texts)
+                if (line.Text.Contains(keyword, StringComparison.OrdinalIgnoreCase) && (!best.TryGetValue(label, out var had) || had.Score < line.Score))
+                    best[label] = new LabelScore(id, label, en, line.Score) { Model = model };
+        return [.. best.Values.OrderByDescending(l => l.Score)];
+    }
+}
