@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # wanwu on the device machine's GPU (CUDA provider of ONNX Runtime's GPU build), packed by device-prepare-gpu.sh.
 #   bash benchmarks/device-gpu.sh gather N   (N = 1, 2, …: one call each, carrying benchmarks/device/gpu-N)
-#   bash benchmarks/device-gpu.sh            (carrying benchmarks/device/main: joins the parts, then measures)
+#   bash benchmarks/device-gpu.sh [STEP…]    (carrying benchmarks/device/main: joins the parts, then measures each STEP)
 set -euo pipefail
 cd "$(dirname "$0")/device"
 if [ "${1:-}" = gather ]; then mkdir -p /tmp/gpu-parts && cp -r gpu-"$2"/* /tmp/gpu-parts/ && ls -la /tmp/gpu-parts; exit; fi
 out=${OUT:-$PWD/../device-out}; mkdir -p "$out"
 w=/tmp/wanwu/sc/wanwu
-mkdir -p /tmp/wanwu && tar xJf main/wanwu-sc.tar.xz -C /tmp/wanwu
+# A call carrying main/ unpacks wanwu and keeps the photos and model for later calls (gputests carries only its tests).
+if [ -f main/wanwu-sc.tar.xz ]; then
+  mkdir -p /tmp/wanwu && tar xJf main/wanwu-sc.tar.xz -C /tmp/wanwu
+  mkdir -p /tmp/shared/testdata /tmp/shared/models && cp -r main/photos /tmp/shared/testdata/ && cp -r main/models/st-mobilenet /tmp/shared/models/
+  cp main/providers_cuda.sha256 /tmp/providers_cuda.sha256
+fi
 if [ ! -f /tmp/wanwu/sc/libonnxruntime_providers_cuda.so ]; then
   cat /tmp/gpu-parts/providers_cuda.part? | xz -d > /tmp/wanwu/sc/libonnxruntime_providers_cuda.so
-  echo "$(cat main/providers_cuda.sha256)  /tmp/wanwu/sc/libonnxruntime_providers_cuda.so" | sha256sum -c
+  echo "$(cat /tmp/providers_cuda.sha256)  /tmp/wanwu/sc/libonnxruntime_providers_cuda.so" | sha256sum -c
 fi
 # wanwu finds CUDA 13's libraries under /usr/local/cuda-13.0 itself (it starts itself again with them on the loader's
 # path); should that fail, say so and set the path here, so the measurements still run on the GPU.
@@ -22,28 +27,23 @@ fi
 export WANWU_HOME=/tmp/wanwu-home
 { echo "date: $(date -u +%FT%TZ)"; echo "cores: $(nproc)"; grep -m1 'model name' /proc/cpuinfo
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader; $w devices; } | tee "$out/machine.txt"
-step=${1:-all}
-if [ ! -d /tmp/set1080 ]; then $w bench make-set main/photos -o /tmp/set1080 --copies ${COPIES:-40} > /dev/null; fi   # 2,000 images
+if [ ! -d /tmp/set1080 ]; then $w bench make-set /tmp/shared/testdata/photos -o /tmp/set1080 --copies ${COPIES:-40} > /dev/null; fi   # 2,000 images
 if [ ! -d /tmp/resnest101 ]; then $w bench make-model -o /tmp/resnest101 > /dev/null; fi
-m=main/models/st-mobilenet
+m=/tmp/shared/models/st-mobilenet
 c=/tmp/gpu-parts/coco-centernet
 # One configuration in its own process, so that a native crash ends only it; its log under $out.
 try() { local name=$1; shift; echo "== $name: $*"; local rc=0; timeout 400 "$@" > "$out/$name.log" 2>&1 || rc=$?; echo "exit $rc"; grep -E "images_per_second|\"way\"|rror|fault|abort|Abort" "$out/$name.log" | head -20 || true; tail -3 "$out/$name.log"; }
+for step in "${@:-all}"; do
 case $step in
   diagnose)
-    # The CUDA provider's settings and the in-graph head, one process each (docs/benchmarks.md "GPU, the head").
-    command -v gdb || echo "no gdb"
+    # The classifier head and the detector on the GPU, each in its own process, with .NET's crash report should one
+    # crash natively (how the 1.29 build's GatherElements and Resize crashes were found); ONNX Runtime's placement log.
     export DOTNET_DbgEnableMiniDump=1 DOTNET_EnableCrashReport=1 DOTNET_DbgMiniDumpType=1 DOTNET_DbgMiniDumpName=/tmp/crash-%p
-    try model-nhwc $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways model:fp16 model:fp32 --json
-    WANWU_CUDA_OPTIONS="prefer_nhwc=0" try model-nchw $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways model:fp16 model:fp32 --json
-    WANWU_GPU_HEAD=1 WANWU_ORT_LOG=0 try head-mobilenet $w tag main/photos -m $m --device cuda -o /tmp/h1 --overwrite -q
-    WANWU_GPU_HEAD=1 WANWU_GPU_OUTPUTS=device try head-mobilenet-devout $w tag main/photos -m $m --device cuda -o /tmp/h2 --overwrite -q
-    WANWU_GPU_HEAD=1 WANWU_GPU_OUTPUTS=device try head-resnest-devout $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways model:fp16 --json
-    WANWU_GPU_HEAD=1 try head-resnest $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways model:fp16 --json
-    WANWU_GPU_OUTPUTS=device try detector-devout $w tag main/photos -m $c --device cuda -o /tmp/d2 --overwrite -q
-    WANWU_ORT_LOG=1 try detector $w tag main/photos -m $c --device cuda -o /tmp/d1 --overwrite -q
+    try head-resnest $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways model:fp16 --json
+    WANWU_ORT_LOG=0 try head-mobilenet $w tag /tmp/shared/testdata/photos -m $m --device cuda -o /tmp/h1 --overwrite -q
+    try detector $w tag /tmp/shared/testdata/photos -m $c --device cuda -o /tmp/d1 --overwrite -q
     for f in /tmp/*.crashreport.json; do [ -f "$f" ] && cp "$f" "$out/"; done
-    grep -h -E "placed|Placement|CPUExecutionProvider" "$out"/head-mobilenet.log | head -40 || true
+    grep -h -E "placed on" "$out"/head-mobilenet.log | head -10 || true
     for f in "$out"/*.log; do if [ "$(stat -c %s "$f")" -gt 2000000 ]; then xz -f "$f"; fi; done; ls -la "$out" ;;
   table)
     # The GPU issue's table in one run: naive, blog, decode on the CPU and on the GPU, the network alone and wanwu in
@@ -73,6 +73,19 @@ case $step in
     tag fp32-cpudecode-20k /tmp/links-20000 --precision fp32 --no-gpu-decode
     python3 ../compare-runs.py /tmp/tag-fp32-20k/results.jsonl /tmp/tag-fp16-20k/results.jsonl | tee "$out/fidelity-fp16-vs-fp32.txt"
     python3 ../compare-runs.py /tmp/tag-fp32-cpudecode-20k/results.jsonl /tmp/tag-fp32-20k/results.jsonl | tee "$out/fidelity-nvjpeg-vs-cpu.txt" ;;
+  onepass)
+    # Classifier + detector + OCR in one pass against three runs (benchmarks/one-pass-vs-three.sh), on the 16 cores and
+    # on the GPU; the built-in models ride with the last provider part (the machine reaches no registry).
+    mkdir -p "$WANWU_HOME/models" && cp -r /tmp/gpu-parts/coco-centernet "$WANWU_HOME/models/coco-centernet-v2" && cp -r /tmp/gpu-parts/ppocr "$WANWU_HOME/models/ppocr"
+    (cd ../.. && rm -rf bin && ln -s /tmp/wanwu/sc bin && chmod +x benchmarks/one-pass-vs-three.sh)
+    for dev in cpu cuda; do
+      echo "== --device $dev"; WANWU_TAG_ARGS="--device $dev" ../one-pass-vs-three.sh /tmp/shared/testdata/photos 4 $m 1 2>&1 | tee -a "$out/onepass-$dev.txt"
+    done ;;
+  gputests)
+    # The tests that need a GPU, built by benchmarks/device-prepare-gpu-tests.sh, with the shared photos and model
+    # that travel in main/ (WANWU_SHARED); tests needing more of ../shared skip with their reason.
+    rm -rf gt && tar xJf gputests/tests.tar.xz && cp /tmp/wanwu/sc/libonnxruntime_providers_cuda.so gt/
+    WANWU_SHARED=/tmp/shared ./gt/Wanwu.Tests -class Wanwu.Tests.NvJpegBatchDecoderTests -class Wanwu.Tests.DeviceTests -class Wanwu.Tests.GpuRoutingTests -class Wanwu.Tests.GpuImageLoaderTests -class Wanwu.Tests.DeviceGraphTests 2>&1 | tee "$out/gputests.txt" | grep -E "\[FAIL\]|\[SKIP\]|Total:|Failed|skipped|Skipped" | head -40 ;;
   layout)
     # The network's layout: NCHW (ONNX Runtime's default) against wanwu's NHWC, same run.
     for o in prefer_nhwc=0 prefer_nhwc=1; do
@@ -96,6 +109,17 @@ case $step in
   all|torch)
     python3 ../device-torch-reference.py | tee "$out/gpu-torch-resnest101e.jsonl" ;;&
   profile)
-    WANWU_ORT_PROFILE=$out/ort-profile $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways model --limit 1024
-    ls -la "$out" ;;
+    # Where the float16 network's GPU time goes, by kernel: Nsight Systems where the toolkit has it (ONNX Runtime's own
+    # profile times a CUDA node's launch, not its kernel). cuDNN's kernel search at the start is in the sum too.
+    nsys=$(ls /usr/local/cuda*/bin/nsys /opt/nvidia/nsight-systems*/bin/nsys 2>/dev/null | head -1 || true)
+    if [ -n "$nsys" ]; then
+      $nsys profile -o /tmp/prof --force-overwrite true -t cuda $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways model:fp16 > "$out/profile.log" 2>&1 || tail "$out/profile.log"
+      $nsys stats -r cuda_gpu_kern_sum -f csv -o /tmp/kern /tmp/prof.nsys-rep > /dev/null 2>&1 || true
+      cut -c1-220 /tmp/kern*.csv | head -45 | tee "$out/kernels.txt"
+    else
+      echo "no nsys: ONNX Runtime's profile (launch times)"
+      WANWU_ORT_PROFILE=/tmp/ort-profile $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways model:fp16 --limit 1024 > "$out/profile.log" 2>&1
+      python3 ../ort-profile-summary.py /tmp/ort-profile*.json | tee "$out/ort-profile.txt"
+    fi ;;
 esac
+done

@@ -24,5 +24,6 @@ fi
 # The built-in detector, converted here: the device machine reaches no package registry. It rides with the last part.
 bin/wanwu models fetch >/dev/null 2>&1 || dotnet run --project src/Wanwu.Cli -- models fetch >/dev/null
 last=$(ls -d benchmarks/device/gpu-[0-9]* | sort -V | tail -1)
-rm -rf "$last/coco-centernet" && cp -r "${WANWU_HOME:-$HOME/.cache/wanwu}/models/coco-centernet-v2" "$last/coco-centernet"
+rm -rf "$last/coco-centernet" "$last/ppocr" && cp -r "${WANWU_HOME:-$HOME/.cache/wanwu}/models/coco-centernet-v2" "$last/coco-centernet"
+bin/wanwu models fetch ppocr >/dev/null 2>&1 || true; cp -r "${WANWU_HOME:-$HOME/.cache/wanwu}/models/ppocr" "$last/ppocr"
 du -sh benchmarks/device/*

