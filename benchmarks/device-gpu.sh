@@ -31,6 +31,9 @@ if [ ! -d /tmp/set1080 ]; then $w bench make-set /tmp/shared/testdata/photos -o 
 if [ ! -d /tmp/resnest101 ]; then $w bench make-model -o /tmp/resnest101 > /dev/null; fi
 m=/tmp/shared/models/st-mobilenet
 c=/tmp/gpu-parts/coco-centernet
+# /tmp/links-N: N links to the set's files, so that only the count grows.
+links() { local n=$1 i=0; [ -d /tmp/links-$n ] && return; mkdir -p /tmp/links-$n
+  while [ $i -lt $n ]; do for f in /tmp/set1080/*.jpg; do [ $i -ge $n ] && break; ln -s "$f" /tmp/links-$n/$i.jpg; i=$((i + 1)); done; done; }
 # One configuration in its own process, so that a native crash ends only it; its log under $out.
 try() { local name=$1; shift; echo "== $name: $*"; local rc=0; timeout 400 "$@" > "$out/$name.log" 2>&1 || rc=$?; echo "exit $rc"; grep -E "images_per_second|\"way\"|rror|fault|abort|Abort" "$out/$name.log" | head -20 || true; tail -3 "$out/$name.log"; }
 for step in "${@:-all}"; do
@@ -54,10 +57,7 @@ case $step in
     # wanwu tag end to end over 20,000 images (links to the set's 4,000 files, so only the count grows): fp16 and fp32
     # with nvJPEG decode, fp32 with CPU decode; fidelity between them; host memory at 1,000 and 20,000 images.
     ldconfig -p | grep -E "libcublasLt.so.13|libcudnn.so.9 " || echo "CUDA 13 / cuDNN not in ld.so.cache"
-    for n in 1000 20000; do
-      rm -rf /tmp/links-$n && mkdir -p /tmp/links-$n
-      i=0; while [ $i -lt $n ]; do for f in /tmp/set1080/*.jpg; do [ $i -ge $n ] && break; ln -s "$f" /tmp/links-$n/$i.jpg; i=$((i + 1)); done; done
-    done
+    links 1000; links 20000
     tag() { # NAME SET ARGS…: tags, samples the resident memory of wanwu's processes, keeps the summary
       local name=$1 set=$2; shift 2
       $w tag $set -o /tmp/tag-$name -m /tmp/resnest101 --device cuda --overwrite -q "$@" & local pid=$! peak=0 rss
@@ -78,8 +78,16 @@ case $step in
     # on the GPU; the built-in models ride with the last provider part (the machine reaches no registry).
     mkdir -p "$WANWU_HOME/models" && cp -r /tmp/gpu-parts/coco-centernet "$WANWU_HOME/models/coco-centernet-v2" && cp -r /tmp/gpu-parts/ppocr "$WANWU_HOME/models/ppocr"
     (cd ../.. && rm -rf bin && ln -s /tmp/wanwu/sc bin && chmod +x benchmarks/one-pass-vs-three.sh)
-    for dev in cpu cuda; do
+    for dev in ${ONEPASS_DEVICES:-cpu cuda}; do
       echo "== --device $dev"; WANWU_TAG_ARGS="--device $dev" ../one-pass-vs-three.sh /tmp/shared/testdata/photos 4 $m 1 2>&1 | tee -a "$out/onepass-$dev.txt"
+    done ;;
+  sweep)
+    # wanwu tag fp16 over 20,000 images (links made by the tags step) with more sessions per GPU and other batch sizes:
+    # is the end-to-end run held back by the sessions' own CPU work or by the GPU's decoder?
+    links 20000
+    for args in "" "--devices cuda:0,cuda:0" "-b 256" "-b 64"; do
+      $w tag /tmp/links-20000 -o /tmp/sweep -m /tmp/resnest101 --device cuda --overwrite -q --precision fp16 $args
+      echo "fp16 20k ${args:-default}: $(grep -h -E '"(images_per_second|batch_size)"' /tmp/sweep/summary.json | tr -d '\n ')" | tee -a "$out/sweep.txt"
     done ;;
   gputests)
     # The tests that need a GPU, built by benchmarks/device-prepare-gpu-tests.sh, with the shared photos and model

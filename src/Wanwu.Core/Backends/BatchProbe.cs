@@ -16,9 +16,7 @@ internal static class BatchProbe
     /// <summary>Measures <paramref name="backend"/> with synthetic images of the model's input size.</summary>
     public static int Fastest(IInferenceBackend backend, ModelSpec spec, TextWriter? log = null, double budgetSeconds = 0.6)
     {
-        var pixels = new byte[spec.Width * spec.Height * 3];
-        new Random(1).NextBytes(pixels);
-        var image = new DecodedImage(new InputItem("probe", "probe", default), pixels, spec.Width, spec.Height, spec.Width, spec.Height, default);
+        var image = SyntheticImage(spec);
         var chosen = Choose(batch =>
         {
             var images = Enumerable.Repeat(image, batch).ToList();
@@ -36,6 +34,14 @@ internal static class BatchProbe
         }, budgetSeconds, first: backend.OnGpu ? 8 : 1);
         log?.WriteLine($"batch size {chosen} (probed on {backend.ExecutionProvider})");
         return chosen;
+    }
+
+    /// <summary>An image of noise of the model's input size, for runs whose outputs nobody reads.</summary>
+    public static DecodedImage SyntheticImage(ModelSpec spec)
+    {
+        var pixels = new byte[spec.Width * spec.Height * 3];
+        new Random(1).NextBytes(pixels);
+        return new DecodedImage(new InputItem("probe", "probe", default), pixels, spec.Width, spec.Height, spec.Width, spec.Height, default);
     }
 
     /// <summary>

@@ -134,16 +134,19 @@ internal static class ExecutionProviders
     }
 
     /// <summary>Adds the provider for <paramref name="device"/> to the session options; the CPU provider is always there as the fallback.</summary>
-    public static void Apply(SessionOptions options, DeviceSpec device)
+    /// <param name="options">The session's options.</param>
+    /// <param name="device">Where the session runs.</param>
+    /// <param name="shapesVary">Whether inputs come in many shapes (OCR's crops), rather than one batch shape kept all run long.</param>
+    public static void Apply(SessionOptions options, DeviceSpec device, bool shapesVary = false)
     {
         switch (device.Kind)
         {
             case DeviceKind.Cuda:
-                AppendCuda(options, device.Id);
+                AppendCuda(options, device.Id, shapesVary);
                 break;
             case DeviceKind.TensorRt:
                 options.AppendExecutionProvider_Tensorrt(device.Id);
-                AppendCuda(options, device.Id);
+                AppendCuda(options, device.Id, shapesVary);
                 break;
         }
     }
@@ -162,10 +165,14 @@ internal static class ExecutionProviders
         return defaults;
     }
 
-    private static void AppendCuda(SessionOptions options, int id)
+    private static void AppendCuda(SessionOptions options, int id, bool shapesVary)
     {
         using var cuda = new OrtCUDAProviderOptions();
-        cuda.UpdateOptions(new Dictionary<string, string>(CudaOptions) { ["device_id"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var settings = new Dictionary<string, string>(CudaOptions) { ["device_id"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        // cuDNN's exhaustive kernel search runs once per input shape: it pays for a batch shape kept all run long, not
+        // where each image brings its own (OCR on an H100: 1.4 img/s with it, 8.2 with the heuristic choice).
+        if (shapesVary) settings.TryAdd("cudnn_conv_algo_search", "HEURISTIC");
+        cuda.UpdateOptions(settings);
         options.AppendExecutionProvider_CUDA(cuda);
     }
 

@@ -13,4 +13,10 @@ internal interface IInferenceBackend : IDisposable
 
     /// <summary>Outputs for the batch, in the model's output order; row i belongs to <c>images[i]</c>.</summary>
     IReadOnlyList<OutputTensor> Run(IReadOnlyList<DecodedImage> images);
+
+    /// <summary>
+    /// From now on, runs of fewer than <paramref name="batch"/> images are padded to it, so that a GPU searches its
+    /// kernels for one batch shape, here with <paramref name="sample"/>, rather than in the middle of the run.
+    /// </summary>
+    void KeepShape(DecodedImage sample, int batch) { }
 }

@@ -42,7 +42,11 @@ internal sealed class OnnxBackend : IInferenceBackend
     }
 
     /// <summary>Opens a session, turning ONNX Runtime's failures into a message about the model file.</summary>
-    public static InferenceSession OpenSession(string modelPath, int intraOpThreads = 0, DeviceSpec device = default)
+    /// <param name="modelPath">The ONNX file.</param>
+    /// <param name="intraOpThreads">Threads ONNX Runtime may use inside one operator (0: one per core).</param>
+    /// <param name="device">Where the session runs.</param>
+    /// <param name="shapesVary">Whether its inputs come in many shapes (see <see cref="ExecutionProviders.Apply"/>).</param>
+    public static InferenceSession OpenSession(string modelPath, int intraOpThreads = 0, DeviceSpec device = default, bool shapesVary = false)
     {
         var options = new SessionOptions
         {
@@ -63,7 +67,7 @@ internal sealed class OnnxBackend : IInferenceBackend
         }
         try
         {
-            ExecutionProviders.Apply(options, device);
+            ExecutionProviders.Apply(options, device, shapesVary);
             return new InferenceSession(modelPath, options);
         }
         catch (OnnxRuntimeException e)
@@ -83,9 +87,35 @@ internal sealed class OnnxBackend : IInferenceBackend
         lock (_binding)
         {
             for (var start = 0; start < images.Count; start += chunk)
-                parts.Add(RunChunk(images.Skip(start).Take(chunk).ToList(), chunk));
+            {
+                var part = images.Skip(start).Take(chunk).ToList();
+                var batch = spec.FixedBatch ?? Math.Max(part.Count, _padTo);
+                try
+                {
+                    parts.Add(RunChunk(part, batch));
+                }
+                catch (Exception) when (batch > part.Count && spec.FixedBatch is null)
+                {
+                    // The padding may be what did not fit: the batch's halves, retried by the caller, run as they are.
+                    _padTo = 0;
+                    throw;
+                }
+            }
         }
         return parts.Count == 1 ? parts[0] : Concat(parts, images.Count);
+    }
+
+    /// <summary>The batch shorter runs are padded to (0: none); see <see cref="KeepShape"/>.</summary>
+    private int _padTo;
+
+    /// <summary>The batch size that shorter runs are padded to now, 0 when they run as they are.</summary>
+    internal int PaddedBatch => _padTo;
+
+    public void KeepShape(DecodedImage sample, int batch)
+    {
+        if (_encoder.Spec.FixedBatch is not null) return;  // padded to its own batch already
+        _padTo = batch;
+        Run([sample]);
     }
 
     private IReadOnlyList<OutputTensor> RunChunk(IReadOnlyList<DecodedImage> images, int batch)

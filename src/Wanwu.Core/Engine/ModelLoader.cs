@@ -55,6 +55,10 @@ internal static class ModelLoader
             backends = SessionPlan.Open(plan, (device, threads) => Open(openFp32.Spec, openFp32.OnnxPath, device, threads));
         }
         var batch = options.BatchSize > 0 ? options.BatchSize : variant.Spec.FixedBatch ?? BatchProbe.Fastest(backends[0], variant.Spec, log);
+        // A GPU searches kernels for each new batch shape (a second or more for a large network): every session does
+        // it now for the run's batch, and the run's last, shorter batch is padded rather than searched again.
+        if (onGpu)
+            foreach (var backend in backends) backend.KeepShape(BatchProbe.SyntheticImage(variant.Spec), batch);
         return new LoadedModel(variant.Spec, backends, variant.OnnxPath, batch, tags) { Precision = variant.Precision, DecodesOnDevice = gpuDecode };
     }
 

@@ -22,7 +22,7 @@ internal sealed class OcrNetwork : IDisposable
     public static OcrNetwork Open(string path, int intraOpThreads, DeviceSpec device)
     {
         if (!File.Exists(path)) throw new ModelLoadException($"the OCR model file '{path}' is missing; fetch the model again (wanwu models fetch ppocr)");
-        var session = OnnxBackend.OpenSession(path, intraOpThreads, device);
+        var session = OnnxBackend.OpenSession(path, intraOpThreads, device, shapesVary: true);  // each image and crop its own size
         if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count != 1)
         {
             session.Dispose();

@@ -28,7 +28,8 @@ public class DeviceGraphTests
         using var dir = new TempDir();
         var model = WriteModel(dir);
         var photos = TestPaths.SomePhotos(12);
-        var fp32 = await ModelTestKit.TagAsync(model, photos, o => o with { Model = o.Model with { Precision = Precision.Fp32, CacheDir = dir["cache"] } });
+        // The reference is float32 on the CPU: a GPU build would otherwise run it on CUDA, whose float32 convolutions are TF32.
+        var fp32 = await ModelTestKit.TagAsync(model, photos, o => o with { Model = o.Model with { Precision = Precision.Fp32, CacheDir = dir["cache"], Devices = ["cpu"] } });
 
         var (onnx, spec) = ModelLoader.Describe(model, dir["cache"]);
         var variant = DeviceGraph.Prepare(onnx, spec, Precision.Fp16, onGpu: true, dir["cache"], log: null);
@@ -75,5 +76,29 @@ public class DeviceGraphTests
         Assert.Equal("as-is", int8.Precision);
         Assert.Contains("quantised", log.ToString());
         Assert.IsType<TopKOutput>(int8.Spec.Head);
+    }
+
+    [Fact]
+    public void A_run_padded_to_the_kept_batch_shape_gives_the_rows_of_the_run_as_it_is()
+    {
+        // A GPU keeps one batch shape so that its kernels are searched once; the padding is device-independent.
+        using var dir = new TempDir();
+        var (onnx, spec) = ModelLoader.Describe(WriteModel(dir), dir["cache"]);
+        var variant = DeviceGraph.Prepare(onnx, spec, Precision.Fp32, onGpu: true, dir["cache"], log: null);
+        var decoder = new Decode.ImageDecoder(spec.Preprocess, 100_000_000);
+        var images = TestPaths.SomePhotos(3)
+            .Select(p => Engine.TaggingPipeline.DecodeOne(decoder, new Sources.InputItem(Path.GetFileName(p), p)).Image!).ToList();
+        using var plain = new OnnxBackend(variant.OnnxPath, variant.Spec, 2);
+        using var padded = new OnnxBackend(variant.OnnxPath, variant.Spec, 2);
+        padded.KeepShape(BatchProbe.SyntheticImage(variant.Spec), 8);
+        Assert.Equal(8, padded.PaddedBatch);
+
+        var expected = plain.Run(images);
+        var actual = padded.Run(images);
+        Assert.Equal(expected.Select(o => o.Shape), actual.Select(o => o.Shape));
+        Assert.Equal(3, actual[0].Shape[0]);
+        // Same rows; a different batch may sum in another order, so scores agree to float32's rounding, not bit for bit.
+        for (var o = 0; o < expected.Count; o++)
+            Assert.True(expected[o].Data.Zip(actual[o].Data).All(p => Math.Abs(p.First - p.Second) < 1e-4f), $"output {expected[o].Name} differs");
     }
 }
