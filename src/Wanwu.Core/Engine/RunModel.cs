@@ -111,12 +111,29 @@ internal sealed class OcrRunModel(OcrEngine engine, string name, string dir, Dev
         return Directory.Exists(model) && File.Exists(card) && ModelCard.Load(card).Task == "ocr";
     }
 
+    /// <summary>
+    /// Cores from which OCR is faster on the CPU than on a GPU: its networks see each image and each line at its own
+    /// size, which a GPU runs poorly. Measured (docs/benchmarks.md): 7.3 images/s on 2 cores, 30.7 on 16, 10.4–12.2 on
+    /// an H100 beside those 16 cores.
+    /// </summary>
+    public const int CpuFasterFromCores = 8;
+
+    /// <summary>Where OCR runs: where the user put it, except that <c>auto</c> keeps it on a CPU of <see cref="CpuFasterFromCores"/> or more cores.</summary>
+    public static DeviceSpec DeviceFor(DeviceSpec requested, DeviceSpec resolved, int cores) =>
+        requested.Kind == DeviceKind.Auto && cores >= CpuFasterFromCores ? new DeviceSpec(DeviceKind.Cpu) : resolved;
+
     /// <summary>Fetches (once) and opens the OCR model on the options' first device.</summary>
     public static OcrRunModel Load(ModelOptions options, TextWriter? log)
     {
         var dir = BuiltinModels.Find(options.Model) is { } builtin ? BuiltinModels.Ensure(builtin, options.CacheDir, log) : options.Model;
-        var (device, note) = ExecutionProviders.Resolve(DeviceSpec.Parse(options.Devices.Count > 0 ? options.Devices[0] : "auto"));
+        var requested = DeviceSpec.Parse(options.Devices.Count > 0 ? options.Devices[0] : "auto");
+        var (device, note) = ExecutionProviders.Resolve(requested);
         if (note is not null) log?.WriteLine($"wanwu: {note}");
+        if (DeviceFor(requested, device, Environment.ProcessorCount) is { Kind: DeviceKind.Cpu } cpu && device.Kind != DeviceKind.Cpu)
+        {
+            log?.WriteLine($"wanwu: {PpOcrModel.Name} runs on the CPU's {Environment.ProcessorCount} cores, where it is faster than on the GPU (--device {device.Kind.ToString().ToLowerInvariant()} puts it there)");
+            device = cpu;
+        }
         // On a CPU one reader per core, on one thread each: measured on 2 cores, 4.1–4.4 images/s against 3.4–3.6 for one
         // reader on two threads (docs/benchmarks.md), as docs/ocr.md found for the engine alone. On a GPU, two readers.
         var onCpu = device.Kind == DeviceKind.Cpu;

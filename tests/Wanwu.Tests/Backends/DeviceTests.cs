@@ -81,9 +81,26 @@ public class DeviceTests
             ct: TestContext.Current.CancellationToken);
         long photos = Directory.GetFiles(TestPaths.Photos).Length;
         Assert.Equal((photos, photos), (one.Total, three.Total));
-        static Dictionary<string, string> Labels(string file) => File.ReadAllLines(file).Select(l => JsonDocument.Parse(l).RootElement)
-            .ToDictionary(e => e.GetProperty("path").GetString()!, e => string.Join(",", e.GetProperty("labels").EnumerateArray().Select(l => l.GetProperty("id").GetInt32())));
-        Assert.Equal(Labels(dir["one/results.jsonl"]), Labels(dir["three/results.jsonl"]));
+        // Top-1, not the ids below it: the int8 model's scores tie below the top, and on a GPU build the "one" run is on
+        // CUDA with nvJPEG, which breaks those ties in its own order (H100: ids 0, 256, 512 where the CPU has 0, 1, 2)
+        // and decodes a little differently (the GPU issue asks top-1 equal on 98 % of real photos).
+        static Dictionary<string, int> Top(string file) => File.ReadAllLines(file).Select(l => JsonDocument.Parse(l).RootElement)
+            .ToDictionary(e => e.GetProperty("path").GetString()!, e => e.GetProperty("labels")[0].GetProperty("id").GetInt32());
+        var (oneTop, threeTop) = (Top(dir["one/results.jsonl"]), Top(dir["three/results.jsonl"]));
+        Assert.Equal(oneTop.Keys.Order(), threeTop.Keys.Order());
+        var same = oneTop.Count(kv => threeTop[kv.Key] == kv.Value);
+        Assert.True(same >= 0.98 * oneTop.Count, $"top-1 equal on {same} of {oneTop.Count}");
+    }
+
+    [Fact]
+    public void Ocr_left_to_auto_stays_on_a_cpu_of_many_cores_and_goes_where_it_is_sent()
+    {
+        var auto = new DeviceSpec(DeviceKind.Auto);
+        var cuda = new DeviceSpec(DeviceKind.Cuda, 1);
+        Assert.Equal(DeviceKind.Cpu, OcrRunModel.DeviceFor(auto, cuda, cores: 16).Kind);
+        Assert.Equal(cuda, OcrRunModel.DeviceFor(auto, cuda, cores: 2));
+        Assert.Equal(cuda, OcrRunModel.DeviceFor(cuda, cuda, cores: 16));
+        Assert.Equal(DeviceKind.Cpu, OcrRunModel.DeviceFor(auto, new DeviceSpec(DeviceKind.Cpu), cores: 2).Kind);
     }
 
     [Fact]
