@@ -79,16 +79,44 @@ case $step in
     mkdir -p "$WANWU_HOME/models" && cp -r /tmp/gpu-parts/coco-centernet "$WANWU_HOME/models/coco-centernet-v2" && cp -r /tmp/gpu-parts/ppocr "$WANWU_HOME/models/ppocr"
     (cd ../.. && rm -rf bin && ln -s /tmp/wanwu/sc bin && chmod +x benchmarks/one-pass-vs-three.sh)
     for dev in ${ONEPASS_DEVICES:-cpu cuda}; do
-      echo "== --device $dev"; WANWU_TAG_ARGS="--device $dev" ../one-pass-vs-three.sh /tmp/shared/testdata/photos 4 $m 1 2>&1 | tee -a "$out/onepass-$dev.txt"
+      echo "== --device $dev"; WANWU_TAG_ARGS="--device $dev" ../one-pass-vs-three.sh /tmp/shared/testdata/photos ${ONEPASS_COPIES:-4} $m 1 2>&1 | tee -a "$out/onepass-$dev.txt"
     done ;;
   sweep)
     # wanwu tag fp16 over 20,000 images (links made by the tags step) with more sessions per GPU and other batch sizes:
     # is the end-to-end run held back by the sessions' own CPU work or by the GPU's decoder?
     links 20000
-    for args in "" "--devices cuda:0,cuda:0" "-b 256" "-b 64"; do
+    [ -n "${SHARES:-}" ] || for args in "" "--devices cuda:0,cuda:0" "-b 256" "-b 64"; do
       $w tag /tmp/links-20000 -o /tmp/sweep -m /tmp/resnest101 --device cuda --overwrite -q --precision fp16 $args
       echo "fp16 20k ${args:-default}: $(grep -h -E '"(images_per_second|batch_size)"' /tmp/sweep/summary.json | tr -d '\n ')" | tee -a "$out/sweep.txt"
+    done
+    # The share of JPEGs the CPU decodes beside nvJPEG, fixed (WANWU_CPU_JPEG_SHARE) on top of the device-behind rule.
+    for share in ${SHARES:-}; do
+      WANWU_CPU_JPEG_SHARE=$share $w tag /tmp/links-20000 -o /tmp/sweep -m /tmp/resnest101 --device cuda --overwrite -q --precision fp16
+      echo "fp16 20k CPU share $share: $(grep -h -E '"images_per_second"' /tmp/sweep/summary.json | tr -d '\n ')" | tee -a "$out/sweep.txt"
     done ;;
+  twogpu)
+    # Issue #17 on the two-GPU machine: decode alone (CPU, and nvJPEG on GPU 0), then wanwu tag fp16 over 20,000 images
+    # on one GPU and on both (one queue feeding a session pair per GPU), and the two runs' records compared image for image.
+    nvidia-smi -L | tee "$out/twogpu.txt"; links 20000
+    $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways decode:cpu decode:gpu --json > "$out/twogpu-decode.json"
+    grep -E '"(way|images_per_second)"' "$out/twogpu-decode.json" | paste - - | tee -a "$out/twogpu.txt"
+    $w tag /tmp/links-20000 -o /tmp/one-gpu -m /tmp/resnest101 --device cuda:0 --overwrite -q --precision fp16
+    $w tag /tmp/links-20000 -o /tmp/two-gpu -m /tmp/resnest101 --devices 0,1 --overwrite -q --precision fp16
+    for r in one-gpu two-gpu; do echo "$r: $(grep -h -E '"(total|failed|images_per_second|execution_provider|device)"' /tmp/$r/summary.json | tr -d '\n ')"; done | tee -a "$out/twogpu.txt"
+    python3 - /tmp/one-gpu/results.jsonl /tmp/two-gpu/results.jsonl <<'PY' | tee -a "$out/twogpu.txt"
+import json, sys
+def load(p):
+    out = {}
+    for line in open(p):
+        r = json.loads(line)
+        out[r["path"]] = [(l["id"], round(l["score"], 4)) for l in r.get("labels", [])]
+    return out
+a, b = load(sys.argv[1]), load(sys.argv[2])
+same = sum(1 for k in a if b.get(k) == a[k])
+top1 = sum(1 for k in a if b.get(k) and a[k] and b[k][0][0] == a[k][0][0])
+print(f"records: one GPU {len(a)}, two GPUs {len(b)}; labels and scores (4 decimals) equal on {same}; top-1 equal on {top1}")
+PY
+    ;;
   gputests)
     # The tests that need a GPU, built by benchmarks/device-prepare-gpu-tests.sh, with the shared photos and model
     # that travel in main/ (WANWU_SHARED); tests needing more of ../shared skip with their reason.

@@ -14,9 +14,26 @@ internal sealed class GpuImageLoader(PreprocessSpec spec, long maxPixels, bool h
     /// <summary>Files larger than this are left to the CPU path, which streams them instead of holding them whole.</summary>
     private const long MaxFileBytes = 64L << 20;
 
+    /// <summary>
+    /// <c>WANWU_CPU_JPEG_SHARE=0.3</c>: that share of JPEGs is decoded on the CPU whatever the device's queue says, for
+    /// measuring how the two decoders are best balanced (benchmarks/device-gpu.sh sweep).
+    /// </summary>
+    private static readonly double CpuShare =
+        double.TryParse(Environment.GetEnvironmentVariable("WANWU_CPU_JPEG_SHARE"), System.Globalization.CultureInfo.InvariantCulture, out var share) ? Math.Clamp(share, 0, 1) : 0;
+
+    private long _seen;
+
+    /// <summary>Whether this image is one of <see cref="CpuShare"/> (spread evenly: every k-th).</summary>
+    private bool CpuTakes()
+    {
+        if (CpuShare <= 0) return false;
+        var n = Interlocked.Increment(ref _seen);
+        return Math.Floor(n * CpuShare) != Math.Floor((n - 1) * CpuShare);
+    }
+
     public DecodedImage Load(InputItem item)
     {
-        if (item.Stamp.Size is > 0 and <= MaxFileBytes && deviceBehind?.Invoke() != true)
+        if (item.Stamp.Size is > 0 and <= MaxFileBytes && deviceBehind?.Invoke() != true && !CpuTakes())
         {
             byte[] bytes;
             try

@@ -25,8 +25,8 @@ internal sealed record GpuDecodeResult(InputItem Item, GpuResizePlan? Plan, GpuF
 /// <remarks>
 /// nvJPEG calls per batch: nvjpegGetImageInfo for each file (its size must agree with the markers); on the hardware
 /// backend nvjpegJpegStreamParseHeader and nvjpegDecodeBatchedSupported for each file, then
-/// nvjpegDecodeBatchedInitialize (when the count changes) and one nvjpegDecodeBatched (NVJPEG_OUTPUT_RGBI) per round
-/// of files that fit the decode buffer; on the default backend one nvjpegDecode per file. Then nppiResize_8u_C3R_Ctx
+/// nvjpegDecodeBatchedInitialize (when the count grows: a shorter round is padded with a tiny JPEG instead) and one
+/// nvjpegDecodeBatched (NVJPEG_OUTPUT_RGBI) per round of files that fit the decode buffer; on the default backend one nvjpegDecode per file. Then nppiResize_8u_C3R_Ctx
 /// (and a cudaMemcpy2DAsync for a centre crop) per image, and one cudaStreamSynchronize per round.
 /// </remarks>
 internal sealed unsafe class NvJpegBatchDecoder : IDisposable
@@ -38,8 +38,17 @@ internal sealed unsafe class NvJpegBatchDecoder : IDisposable
     private readonly long _decodeLimit;
     private readonly nint _stream, _handle, _state, _jpegStream;
     private readonly NppStreamContext _npp;
-    private readonly DeviceBuffer _batch, _decoded, _scratch;
+    private readonly DeviceBuffer _batch, _decoded, _scratch, _fillerOut;
     private int _initializedCount = -1;
+
+    /// <summary>
+    /// Pads a round to the count nvJPEG's batched state was initialised for. Rounds vary (the CPU takes some JPEGs,
+    /// PNGs and progressive files go to it), and re-initialising for each new count costs more than decoding a few
+    /// 16×16 images. Null where the hardware decoder does not take it: then each new count re-initialises.
+    /// </summary>
+    private readonly byte[]? _filler;
+
+    private const int FillerSide = 16;
     private bool _disposed;
 
     /// <param name="spec">Model input size and fit.</param>
@@ -58,6 +67,7 @@ internal sealed unsafe class NvJpegBatchDecoder : IDisposable
         _batch = new DeviceBuffer(api, "the batch");
         _decoded = new DeviceBuffer(api, "decoded images");
         _scratch = new DeviceBuffer(api, "resized images");
+        _fillerOut = new DeviceBuffer(api, "padding images");
         try
         {
             api.Cuda(api.SetDevice(deviceId), "cudaSetDevice");
@@ -74,6 +84,17 @@ internal sealed unsafe class NvJpegBatchDecoder : IDisposable
             if (HardwareBackend) api.Jpeg(api.NvJpegJpegStreamCreate(handle, &jpegStream), "nvjpegJpegStreamCreate");
             _jpegStream = jpegStream;
             _batch.Ensure(BytesPerImage * maxBatch);
+            if (HardwareBackend)
+            {
+                // On the pinned heap: nvJPEG may read it after nvjpegDecodeBatched returns, as it reads the files.
+                var filler = FillerJpeg();
+                if (CheckWithNvJpeg(filler, FillerSide, FillerSide) is null)
+                {
+                    _filler = GC.AllocateArray<byte>(filler.Length, pinned: true);
+                    filler.CopyTo(_filler, 0);
+                    _fillerOut.Ensure((long)FillerSide * FillerSide * 3 * maxBatch);
+                }
+            }
         }
         catch
         {
@@ -115,7 +136,7 @@ internal sealed unsafe class NvJpegBatchDecoder : IDisposable
         for (var i = 0; i < images.Count; i++)
         {
             var (plan, fallback) = GpuRouting.Route(images[i].Bytes, Spec, _maxPixels, HardwareBackend);
-            fallback ??= CheckWithNvJpeg(images[i].Bytes, plan!.Value);
+            fallback ??= CheckWithNvJpeg(images[i].Bytes, plan!.Value.SourceWidth, plan.Value.SourceHeight);
             var need = plan is { } p ? Align((long)p.SourceWidth * p.SourceHeight * 3) : 0;
             if (fallback is null && need > _decodeLimit)
                 fallback = new GpuFallback(GpuFallbackReason.TooLargeForBuffer, $"{need >> 20} MiB decoded, more than the decode buffer's {_decodeLimit >> 20} MiB");
@@ -177,7 +198,7 @@ internal sealed unsafe class NvJpegBatchDecoder : IDisposable
     private static readonly string[] Subsamplings = ["4:4:4", "4:2:2", "4:2:0", "4:4:0", "4:1:1", "4:1:0", "grey", "4:1:0V"];
 
     /// <summary>nvJPEG's own reading of the header must agree with the markers, and the hardware decoder must take the file.</summary>
-    private GpuFallback? CheckWithNvJpeg(byte[] file, GpuResizePlan plan)
+    private GpuFallback? CheckWithNvJpeg(byte[] file, int width, int height)
     {
         int components, subsampling, supported;
         var widths = stackalloc int[4];
@@ -187,8 +208,8 @@ internal sealed unsafe class NvJpegBatchDecoder : IDisposable
             fixed (byte* p = file)
             {
                 _api.Jpeg(_api.NvJpegGetImageInfo(_handle, p, (nuint)file.Length, &components, &subsampling, widths, heights), "nvjpegGetImageInfo");
-                if (components != 3 || widths[0] != plan.SourceWidth || heights[0] != plan.SourceHeight)
-                    return new GpuFallback(GpuFallbackReason.NvJpegError, $"nvJPEG reads {widths[0]}x{heights[0]} with {components} components, the markers {plan.SourceWidth}x{plan.SourceHeight}");
+                if (components != 3 || widths[0] != width || heights[0] != height)
+                    return new GpuFallback(GpuFallbackReason.NvJpegError, $"nvJPEG reads {widths[0]}x{heights[0]} with {components} components, the markers {width}x{height}");
                 if (!HardwareBackend) return null;
                 _api.Jpeg(_api.NvJpegJpegStreamParseHeader(_handle, p, (nuint)file.Length, _jpegStream), "nvjpegJpegStreamParseHeader");
                 _api.Jpeg(_api.NvJpegDecodeBatchedSupported(_handle, _jpegStream, &supported), "nvjpegDecodeBatchedSupported");
@@ -284,13 +305,36 @@ internal sealed unsafe class NvJpegBatchDecoder : IDisposable
     {
         try
         {
-            // Initialising resets the state, so it is done when the batch size changes and after a failure.
-            if (_initializedCount != count)
+            var total = _filler is not null && _initializedCount > count ? _initializedCount : count;
+            // Initialising resets the state, so it is done when the batch grows and after a failure.
+            if (_initializedCount != total)
             {
-                _api.Jpeg(_api.NvJpegDecodeBatchedInitialize(_handle, _state, count, 1, CudaConst.OutputRgbInterleaved), "nvjpegDecodeBatchedInitialize");
-                _initializedCount = count;
+                _api.Jpeg(_api.NvJpegDecodeBatchedInitialize(_handle, _state, total, 1, CudaConst.OutputRgbInterleaved), "nvjpegDecodeBatchedInitialize");
+                _initializedCount = total;
             }
-            _api.Jpeg(_api.NvJpegDecodeBatched(_handle, _state, (byte**)data, lengths, outputs, _stream), "nvjpegDecodeBatched");
+            if (total == count)
+            {
+                _api.Jpeg(_api.NvJpegDecodeBatched(_handle, _state, (byte**)data, lengths, outputs, _stream), "nvjpegDecodeBatched");
+                return;
+            }
+            var allData = new nint[total];
+            var allLengths = new nuint[total];
+            var allOutputs = new NvJpegImage[total];
+            for (var k = 0; k < count; k++) (allData[k], allLengths[k], allOutputs[k]) = (data[k], lengths[k], outputs[k]);
+            fixed (byte* filler = _filler)
+            {
+                for (var k = count; k < total; k++)
+                {
+                    const int fillerBytes = FillerSide * FillerSide * 3;
+                    allData[k] = (nint)filler;
+                    allLengths[k] = (nuint)_filler!.Length;
+                    allOutputs[k] = new NvJpegImage { Channel0 = _fillerOut.Pointer + (nint)((k - count) * fillerBytes), Pitch0 = FillerSide * 3 };
+                }
+                fixed (nint* d = allData)
+                fixed (nuint* l = allLengths)
+                fixed (NvJpegImage* o = allOutputs)
+                    _api.Jpeg(_api.NvJpegDecodeBatched(_handle, _state, (byte**)d, l, o, _stream), "nvjpegDecodeBatched");
+            }
         }
         catch (GpuDecodeException)
         {
@@ -346,6 +390,16 @@ internal sealed unsafe class NvJpegBatchDecoder : IDisposable
     }
 
     /// <summary>What NPP would otherwise ask the device on every call.</summary>
+    /// <summary>A 16×16 grey baseline JPEG (4:2:0), encoded by libjpeg-turbo through Skia.</summary>
+    private static byte[] FillerJpeg()
+    {
+        using var bitmap = new SkiaSharp.SKBitmap(FillerSide, FillerSide);
+        bitmap.Erase(new SkiaSharp.SKColor(128, 128, 128));
+        using var image = SkiaSharp.SKImage.FromBitmap(bitmap);
+        using var data = image.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 75);
+        return data.ToArray();
+    }
+
     private static NppStreamContext StreamContext(CudaApi api, int device, nint stream)
     {
         int Attribute(int attribute)
@@ -380,6 +434,7 @@ internal sealed unsafe class NvJpegBatchDecoder : IDisposable
         if (_state != 0) _api.NvJpegJpegStateDestroy(_state);
         if (_handle != 0) _api.NvJpegDestroy(_handle);
         _scratch.Dispose();
+        _fillerOut.Dispose();
         _decoded.Dispose();
         _batch.Dispose();
         if (_stream != 0) _api.StreamDestroy(_stream);
