@@ -36,13 +36,12 @@ internal sealed class LoadedModel(ModelSpec spec, IReadOnlyList<IInferenceBacken
 
     /// <summary>
     /// The decode stage this model's device owns: CPU decode at the input size, or, for a model that decodes on the
-    /// GPU, JPEG bytes handed to the device and every other file decoded on the CPU — JPEGs too while
-    /// <paramref name="deviceBehind"/> says that the device is the slower side.
+    /// GPU, JPEG bytes handed to the device and every other file decoded on the CPU.
     /// </summary>
-    public Func<InputItem, DecodedImage> ImageLoader(long maxPixels, Func<bool>? deviceBehind = null)
+    public Func<InputItem, DecodedImage> ImageLoader(long maxPixels)
     {
         var cpu = new ImageDecoder(Spec.Preprocess, maxPixels);
-        return DecodesOnDevice ? new Decode.Gpu.GpuImageLoader(Spec.Preprocess, maxPixels, hardware: false, cpu, deviceBehind).Load : cpu.Decode;
+        return DecodesOnDevice ? new Decode.Gpu.GpuImageLoader(Spec.Preprocess, maxPixels, hardware: false, cpu).Load : cpu.Decode;
     }
 
     /// <summary>For a zero-shot model: the embeddings of its tags.</summary>

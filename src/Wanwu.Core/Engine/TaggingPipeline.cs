@@ -35,8 +35,7 @@ internal static class TaggingPipeline
         var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(sessions + 1) { SingleReader = sessions == 1, SingleWriter = true });
         var results = Channel.CreateBounded<IReadOnlyList<ImageResult>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = sessions == 1 });
 
-        // Decoded images piling up means the device is the slower side: the CPU's decoders then take JPEGs too.
-        var load = model.ImageLoader(decode.MaxPixels, deviceBehind: () => decoded.Reader.Count >= batchSize);
+        var load = model.ImageLoader(decode.MaxPixels);
         var postprocessor = model.CreatePostprocessor(postprocess);
         var tasks = new List<Task>
         {
