@@ -95,11 +95,13 @@ case $step in
       echo "fp16 20k CPU share $share: $(grep -h -E '"images_per_second"' /tmp/sweep/summary.json | tr -d '\n ')" | tee -a "$out/sweep.txt"
     done ;;
   twogpu)
-    # Issue #17 on the two-GPU machine: decode alone (CPU, and nvJPEG on GPU 0), then wanwu tag fp16 over 20,000 images
+    # Issue #17 on the two-GPU machine: decode alone (CPU, nvJPEG on GPU 0, nvJPEG on both), then wanwu tag fp16 over 20,000 images
     # on one GPU and on both (one queue feeding a session pair per GPU), and the two runs' records compared image for image.
     nvidia-smi -L | tee "$out/twogpu.txt"; links 20000
     $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda --ways decode:cpu decode:gpu --json > "$out/twogpu-decode.json"
     grep -E '"(way|images_per_second)"' "$out/twogpu-decode.json" | paste - - | tee -a "$out/twogpu.txt"
+    $w bench /tmp/set1080 -m /tmp/resnest101 --device cuda:0,cuda:1 --ways decode:gpu --json > "$out/twogpu-decode2.json"
+    echo "nvJPEG on both GPUs: $(grep -h '"images_per_second"' "$out/twogpu-decode2.json" | tr -d ' ')" | tee -a "$out/twogpu.txt"
     $w tag /tmp/links-20000 -o /tmp/one-gpu -m /tmp/resnest101 --device cuda:0 --overwrite -q --precision fp16
     $w tag /tmp/links-20000 -o /tmp/two-gpu -m /tmp/resnest101 --devices 0,1 --overwrite -q --precision fp16
     for r in one-gpu two-gpu; do echo "$r: $(grep -h -E '"(total|failed|images_per_second|execution_provider|device)"' /tmp/$r/summary.json | tr -d '\n ')"; done | tee -a "$out/twogpu.txt"

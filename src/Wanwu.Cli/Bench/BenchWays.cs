@@ -70,7 +70,7 @@ internal static class BenchWays
         return new BenchResult(way, items.Count, Math.Round(seconds, 3), Math.Round(items.Count / seconds, 2), Math.Round(cpu, 2),
             Math.Round(cpu / clock.Elapsed.TotalSeconds / Environment.ProcessorCount, 3), Math.Round(process.PeakWorkingSet64 / 1048576.0, 1), failed,
             load is null ? null : Math.Round(load.Value, 3),
-            way is "decode" or "decode:cpu" ? "cpu" : way == "decode:gpu" ? "gpu (nvJPEG)" : string.Join(",", run.Model.Devices.Select(d => ExecutionProviders.Resolve(DeviceSpec.Parse(d)).Device)));
+            way is "decode" or "decode:cpu" ? "cpu" : string.Join(",", run.Model.Devices.Select(d => ExecutionProviders.Resolve(DeviceSpec.Parse(d)).Device)));
     }
 
     private static (int, double?, double?) Without((int Failed, double? Work) r) => (r.Failed, r.Work, null);
@@ -140,12 +140,14 @@ internal static class BenchWays
         var chunks = items.Chunk(batch).ToList();
         var next = -1;
         var failed = 0;
-        // Decoders made, and warmed on one batch, before the clock starts, as a run's sessions have theirs by then
-        // (their set-up, a second or so, was inside the measured time before).
-        var decoders = Enumerable.Range(0, 2).Select(_ => new NvJpegBatchDecoder(spec.Preprocess, batch, run.Decode.MaxPixels)).ToArray();
+        // Two decoders per GPU of the run (--device cuda:0,cuda:1 measures both), as a run has two sessions per GPU;
+        // made, and warmed on one batch, before the clock starts, as a run's sessions have theirs by then.
+        var gpus = run.Model.Devices.Select(d => ExecutionProviders.Resolve(DeviceSpec.Parse(d)).Device)
+            .Where(d => d.Kind != DeviceKind.Cpu).Select(d => d.Id).Distinct().DefaultIfEmpty(0).ToList();
+        var decoders = gpus.SelectMany(id => new[] { id, id }).Select(id => new NvJpegBatchDecoder(spec.Preprocess, batch, run.Decode.MaxPixels, id)).ToArray();
         foreach (var d in decoders) d.Decode(chunks[0].Select(i => new GpuJpeg(i, File.ReadAllBytes(i.FullPath))).ToList());
         var clock = Stopwatch.StartNew();
-        Parallel.For(0, 2, k =>
+        Parallel.For(0, decoders.Length, new ParallelOptions { MaxDegreeOfParallelism = decoders.Length }, k =>
         {
             using var decoder = decoders[k];
             for (var c = Interlocked.Increment(ref next); c < chunks.Count; c = Interlocked.Increment(ref next))
