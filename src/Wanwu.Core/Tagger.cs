@@ -87,10 +87,7 @@ public sealed class Tagger : IDisposable
     {
         var list = inputs.ToList();
         ImageSources.Validate(list);
-        var batches = _alone is not null
-            ? TaggingPipeline.RunAsync(_alone, ImageSources.Enumerate(list), _decode, _postprocess, ct)
-            : MultiModelPipeline.RunAsync(_models.All, ImageSources.Enumerate(list), _decode, _postprocess, ct);
-        await foreach (var batch in batches)
+        await foreach (var batch in MultiModelPipeline.RunAsync(_models.All, ImageSources.Enumerate(list), _decode, _postprocess, ct))
             foreach (var record in batch)
                 yield return record;
     }

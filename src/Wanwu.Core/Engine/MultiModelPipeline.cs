@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Wanwu.Batching;
 using Wanwu.Decode;
@@ -12,51 +11,21 @@ namespace Wanwu.Engine;
 /// The streaming pipeline of a run of several models (or of the OCR model): each file is read and decoded once, at
 /// the largest size any model needs (<see cref="InputDeriver.SourceSpec"/>), and each model's input is made from that
 /// decode by the decoders; then batches go through every model, each on its own sessions and in its own batch size,
-/// and each image's partial records merge into one. A run of one ONNX model takes <see cref="TaggingPipeline"/>,
-/// whose decode goes straight to the model's size.
+/// and each image's partial records merge into one. A run of one ONNX model is handed to <see cref="TaggingPipeline"/>,
+/// whose decode goes straight to the model's size (or to its GPU).
 /// </summary>
 internal static class MultiModelPipeline
 {
-    public static async IAsyncEnumerable<IReadOnlyList<ImageResult>> RunAsync(
+    public static IAsyncEnumerable<IReadOnlyList<ImageResult>> RunAsync(
         IReadOnlyList<RunModel> models, IEnumerable<InputItem> items, DecodeOptions decode, PostprocessOptions postprocess,
-        [EnumeratorCancellation] CancellationToken ct = default, DecodeGuard? guard = null, ModelClock? clock = null)
+        CancellationToken ct = default, DecodeGuard? guard = null, ModelClock? clock = null)
     {
+        if (models is [OnnxRunModel { Model: var alone }]) return TaggingPipeline.RunAsync(alone, items, decode, postprocess, ct, guard, clock);
         var textTags = postprocess.TextTagsFile is { } file ? TextTags.Load(file) : null;
         var runners = models.Select(m => m.Runner(postprocess)).ToArray();
-        var batchSize = models.Max(m => m.BatchSize);
         var loops = models.Max(m => m.Sessions);
-        var threads = decode.EffectiveThreads;
-        ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
-        var needed = threads + loops + 8;
-        if (minWorkers < needed) ThreadPool.SetMinThreads(needed, minIo);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var token = cts.Token;
-
-        var inputs = Channel.CreateBounded<InputItem>(new BoundedChannelOptions(threads * 4) { SingleWriter = true });
-        var decoded = Channel.CreateBounded<DecodeOutcome>(new BoundedChannelOptions(batchSize * 2) { SingleReader = true });
-        var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(loops + 1) { SingleReader = loops == 1, SingleWriter = true });
-        var results = Channel.CreateBounded<IReadOnlyList<ImageResult>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = loops == 1 });
-
-        var load = Loader(models, decode.MaxPixels);
-        var tasks = new List<Task>
-        {
-            Task.Run(() => TaggingPipeline.Produce(items, inputs.Writer, token), token),
-            Task.Run(() => TaggingPipeline.DecodeAll(load, inputs.Reader, decoded.Writer, threads, guard, token), token),
-            Task.Run(() => Batcher.RunAsync(decoded.Reader, batches.Writer, batchSize, token), token),
-            Task.Run(() => InferAll(models, runners, loops, textTags, clock, batches.Reader, results.Writer, token), token),
-        };
-
-        try
-        {
-            await foreach (var batch in results.Reader.ReadAllAsync(token))
-                yield return batch;
-            await Task.WhenAll(tasks);
-        }
-        finally
-        {
-            cts.Cancel();
-            try { await Task.WhenAll(tasks); } catch { /* the first failure already surfaced through the channels */ }
-        }
+        return TaggingPipeline.Stream(items, Loader(models, decode.MaxPixels), decode.EffectiveThreads, models.Max(m => m.BatchSize), loops,
+            (batches, results, token) => InferAll(models, runners, loops, textTags, clock, batches, results, token), guard, ct);
     }
 
     /// <summary>
@@ -108,15 +77,7 @@ internal static class MultiModelPipeline
                 await writer.WriteAsync(records, ct);
             }
         }, ct)).ToArray();
-        try
-        {
-            await Task.WhenAll(work);
-            writer.TryComplete();
-        }
-        catch (Exception e)
-        {
-            writer.TryComplete(e);
-        }
+        await TaggingPipeline.CompleteAfter(writer, work);
     }
 
     /// <summary>

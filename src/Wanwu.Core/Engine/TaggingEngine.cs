@@ -29,8 +29,6 @@ public static class TaggingEngine
         using var owned = loaded is null ? RunModels.Load(run.AllModels, log) : null;
         var models = (loaded ?? owned!).All;
         folder.CheckModels([.. models.Select(m => m.Name)]);
-        // One ONNX model alone keeps its own pipeline: decoded straight at its input size (or on its GPU).
-        var alone = models is [OnnxRunModel { Model: var single }] ? single : null;
         var clock = new ModelClock(models.Count);
         if (run.Postprocess.TextTagsFile is not null && !models.Any(m => m is OcrRunModel))
             log?.WriteLine("wanwu: --text-tags turns text into labels, but no model of this run reads text; add -m ppocr");
@@ -49,9 +47,7 @@ public static class TaggingEngine
             using var guard = new DecodeGuard(folder.Inflight, folder.ClearInflight, run.Decode.EffectiveThreads, run.Decode.Timeout, onDecodeHung);
             sinks.AddRange(SinkFactory.Create(run.Output, folder, journal));
             var pending = journal.Pending(Selected());
-            var batches = alone is not null
-                ? TaggingPipeline.RunAsync(alone, pending, run.Decode, run.Postprocess, ct, guard, clock)
-                : MultiModelPipeline.RunAsync(models, pending, run.Decode, run.Postprocess, ct, guard, clock);
+            var batches = MultiModelPipeline.RunAsync(models, pending, run.Decode, run.Postprocess, ct, guard, clock);
             await foreach (var batch in batches)
             {
                 // Not cancellable: a batch that reached the sinks is written whole, so an interrupted run stays resumable.

@@ -15,34 +15,44 @@ internal static class TaggingPipeline
 {
     /// <summary>Yields the records of each finished batch, failed images included, as soon as they are ready.</summary>
     /// <remarks><c>guard</c> records what each decoder works on, for crash recovery; null for none.</remarks>
-    public static async IAsyncEnumerable<IReadOnlyList<ImageResult>> RunAsync(
-        LoadedModel model, IEnumerable<InputItem> items, DecodeOptions decode, PostprocessOptions postprocess, [EnumeratorCancellation] CancellationToken ct = default, DecodeGuard? guard = null,
+    public static IAsyncEnumerable<IReadOnlyList<ImageResult>> RunAsync(
+        LoadedModel model, IEnumerable<InputItem> items, DecodeOptions decode, PostprocessOptions postprocess, CancellationToken ct = default, DecodeGuard? guard = null,
         ModelClock? clock = null)
     {
-        var batchSize = model.BatchSize;
-        var threads = decode.EffectiveThreads;
+        var postprocessor = model.CreatePostprocessor(postprocess);
+        return Stream(items, model.ImageLoader(decode.MaxPixels), decode.EffectiveThreads, model.BatchSize, model.Backends.Count,
+            (batches, results, token) => InferAll(model, postprocessor, batches, results, clock, token), guard, ct);
+    }
+
+    /// <summary>
+    /// The stages every run shares: <paramref name="items"/> → <paramref name="threads"/> decoders running
+    /// <paramref name="load"/> → batches of <paramref name="batchSize"/> → <paramref name="infer"/>, which runs
+    /// <paramref name="loops"/> inference loops → the records, yielded as each batch's are ready.
+    /// </summary>
+    internal static async IAsyncEnumerable<IReadOnlyList<ImageResult>> Stream(
+        IEnumerable<InputItem> items, Func<InputItem, DecodedImage> load, int threads, int batchSize, int loops,
+        Func<ChannelReader<Batch>, ChannelWriter<IReadOnlyList<ImageResult>>, CancellationToken, Task> infer,
+        DecodeGuard? guard, [EnumeratorCancellation] CancellationToken ct)
+    {
         // Decoders and inference sessions block in native code for most of their time; without enough pool threads the
         // runtime adds them one by one and the cores wait (measured on 16 cores: decode-only at 69 % CPU).
         ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
-        var needed = threads + model.Backends.Count + 8;
+        var needed = threads + loops + 8;
         if (minWorkers < needed) ThreadPool.SetMinThreads(needed, minIo);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = cts.Token;
 
         var inputs = Channel.CreateBounded<InputItem>(new BoundedChannelOptions(threads * 4) { SingleWriter = true });
         var decoded = Channel.CreateBounded<DecodeOutcome>(new BoundedChannelOptions(batchSize * 2) { SingleReader = true });
-        var sessions = model.Backends.Count;
-        var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(sessions + 1) { SingleReader = sessions == 1, SingleWriter = true });
-        var results = Channel.CreateBounded<IReadOnlyList<ImageResult>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = sessions == 1 });
+        var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(loops + 1) { SingleReader = loops == 1, SingleWriter = true });
+        var results = Channel.CreateBounded<IReadOnlyList<ImageResult>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = loops == 1 });
 
-        var load = model.ImageLoader(decode.MaxPixels);
-        var postprocessor = model.CreatePostprocessor(postprocess);
         var tasks = new List<Task>
         {
             Task.Run(() => Produce(items, inputs.Writer, token), token),
             Task.Run(() => DecodeAll(load, inputs.Reader, decoded.Writer, threads, guard, token), token),
             Task.Run(() => Batcher.RunAsync(decoded.Reader, batches.Writer, batchSize, token), token),
-            Task.Run(() => InferAll(model, postprocessor, batches.Reader, results.Writer, clock, token), token),
+            Task.Run(() => infer(batches.Reader, results.Writer, token), token),
         };
 
         try
@@ -55,6 +65,20 @@ internal static class TaggingPipeline
         {
             cts.Cancel();
             try { await Task.WhenAll(tasks); } catch { /* the first failure already surfaced through the channels */ }
+        }
+    }
+
+    /// <summary>Completes <paramref name="writer"/> when every one of <paramref name="workers"/> has finished, with the first failure if one failed.</summary>
+    internal static async Task CompleteAfter<T>(ChannelWriter<T> writer, IEnumerable<Task> workers)
+    {
+        try
+        {
+            await Task.WhenAll(workers);
+            writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            writer.TryComplete(e);
         }
     }
 
@@ -83,15 +107,7 @@ internal static class TaggingPipeline
                 await writer.WriteAsync(outcome, ct);
             }
         }, ct)).ToArray();
-        try
-        {
-            await Task.WhenAll(decoders);
-            writer.TryComplete();
-        }
-        catch (Exception e)
-        {
-            writer.TryComplete(e);
-        }
+        await CompleteAfter(writer, decoders);
     }
 
     /// <summary>Never throws for a bad image: every input becomes an image or an error record.</summary>
@@ -133,14 +149,6 @@ internal static class TaggingPipeline
                 await writer.WriteAsync(records, ct);
             }
         }, ct)).ToArray();
-        try
-        {
-            await Task.WhenAll(loops);
-            writer.TryComplete();
-        }
-        catch (Exception e)
-        {
-            writer.TryComplete(e);
-        }
+        await CompleteAfter(writer, loops);
     }
 }
