@@ -13,20 +13,8 @@ internal sealed class LabelMap
 
     public static LabelMap Load(string path)
     {
-        if (!File.Exists(path)) throw new InputNotFoundException($"Label map '{path}' not found.");
         var map = new Dictionary<string, ClassName>(StringComparer.OrdinalIgnoreCase);
-        var lineNo = 0;
-        foreach (var raw in File.ReadLines(path))
-        {
-            lineNo++;
-            var line = raw.Trim();
-            if (line.Length == 0 || line.StartsWith('#')) continue;
-            var cells = line.Split('\t').Select(c => c.Trim()).ToArray();
-            if (cells.Length < 2 || cells[0].Length == 0 || cells[1].Length == 0)
-                throw new ModelLoadException($"Label map '{path}' line {lineNo}: expected 'from<TAB>to[<TAB>to_en]'.");
-            if (lineNo == 1 && cells[0].Equals("from", StringComparison.OrdinalIgnoreCase)) continue;
-            map[cells[0]] = new ClassName(cells[1], cells.Length > 2 && cells[2].Length > 0 ? cells[2] : null);
-        }
+        foreach (var (_, from, to) in NameTable.Read(path, "Label map", "Label map", "from", "to")) map[from] = to;
         return new LabelMap(map);
     }
 

@@ -16,21 +16,12 @@ internal sealed class TextTags
 
     public static TextTags Load(string path)
     {
-        if (!File.Exists(path)) throw new InputNotFoundException($"Text tags file '{path}' not found.");
         var rules = new List<(string, int, string, string?)>();
         var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
-        var lineNo = 0;
-        foreach (var raw in File.ReadLines(path))
+        foreach (var (line, keyword, label) in Models.NameTable.Read(path, "Text tags file", "Text tags", "keyword", "label"))
         {
-            lineNo++;
-            var line = raw.Trim();
-            if (line.Length == 0 || line.StartsWith('#')) continue;
-            var cells = line.Split('\t').Select(c => c.Trim()).ToArray();
-            if (cells.Length < 2 || cells[0].Length == 0 || cells[1].Length == 0)
-                throw new ModelLoadException($"Text tags '{path}' line {lineNo}: expected 'keyword<TAB>label[<TAB>label_en]'.");
-            if (lineNo == 1 && cells[0].Equals("keyword", StringComparison.OrdinalIgnoreCase)) continue;
-            var id = firstLine.TryAdd(cells[1], lineNo) ? lineNo : firstLine[cells[1]];
-            rules.Add((cells[0], id, cells[1], cells.Length > 2 && cells[2].Length > 0 ? cells[2] : null));
+            var id = firstLine.TryAdd(label.Zh, line) ? line : firstLine[label.Zh];
+            rules.Add((keyword, id, label.Zh, label.En));
         }
         return new TextTags(rules);
     }
