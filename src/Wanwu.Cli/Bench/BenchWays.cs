@@ -70,7 +70,7 @@ internal static class BenchWays
         return new BenchResult(way, items.Count, Math.Round(seconds, 3), Math.Round(items.Count / seconds, 2), Math.Round(cpu, 2),
             Math.Round(cpu / clock.Elapsed.TotalSeconds / Environment.ProcessorCount, 3), Math.Round(process.PeakWorkingSet64 / 1048576.0, 1), failed,
             load is null ? null : Math.Round(load.Value, 3),
-            way is "decode" or "decode:cpu" ? "cpu" : string.Join(",", run.Model.Devices.Select(d => ExecutionProviders.Resolve(DeviceSpec.Parse(d)).Device)));
+            way is "decode" or "decode:cpu" ? "cpu" : string.Join(",", Devices(run)));
     }
 
     private static (int, double?, double?) Without((int Failed, double? Work) r) => (r.Failed, r.Work, null);
@@ -130,6 +130,9 @@ internal static class BenchWays
         return (failed, clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>The devices the run's sessions really use, as <c>--device</c> resolves here.</summary>
+    private static IEnumerable<DeviceSpec> Devices(TagRun run) => run.Model.Devices.Select(d => ExecutionProviders.Resolve(DeviceSpec.Parse(d)).Device);
+
     /// <summary>Only nvJPEG's decode and resize to the model's input on the GPU, two decoders as a run's two sessions have.</summary>
     private static (int, double?) DecodeOnGpu(TagRun run, IReadOnlyList<InputItem> items)
     {
@@ -142,8 +145,7 @@ internal static class BenchWays
         var failed = 0;
         // Two decoders per GPU of the run (--device cuda:0,cuda:1 measures both), as a run has two sessions per GPU;
         // made, and warmed on one batch, before the clock starts, as a run's sessions have theirs by then.
-        var gpus = run.Model.Devices.Select(d => ExecutionProviders.Resolve(DeviceSpec.Parse(d)).Device)
-            .Where(d => d.Kind != DeviceKind.Cpu).Select(d => d.Id).Distinct().DefaultIfEmpty(0).ToList();
+        var gpus = Devices(run).Where(d => d.Kind != DeviceKind.Cpu).Select(d => d.Id).Distinct().DefaultIfEmpty(0).ToList();
         var decoders = gpus.SelectMany(id => new[] { id, id }).Select(id => new NvJpegBatchDecoder(spec.Preprocess, batch, run.Decode.MaxPixels, id)).ToArray();
         foreach (var d in decoders) d.Decode(chunks[0].Select(i => new GpuJpeg(i, File.ReadAllBytes(i.FullPath))).ToList());
         var clock = Stopwatch.StartNew();

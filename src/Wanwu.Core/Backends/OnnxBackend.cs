@@ -89,7 +89,7 @@ internal sealed class OnnxBackend : IInferenceBackend
             for (var start = 0; start < images.Count; start += chunk)
             {
                 var part = images.Skip(start).Take(chunk).ToList();
-                var batch = spec.FixedBatch ?? Math.Max(part.Count, _padTo);
+                var batch = spec.FixedBatch ?? Math.Max(part.Count, PaddedBatch);
                 try
                 {
                     parts.Add(RunChunk(part, batch));
@@ -97,7 +97,7 @@ internal sealed class OnnxBackend : IInferenceBackend
                 catch (Exception) when (batch > part.Count && spec.FixedBatch is null)
                 {
                     // The padding may be what did not fit: the batch's halves, retried by the caller, run as they are.
-                    _padTo = 0;
+                    PaddedBatch = 0;
                     throw;
                 }
             }
@@ -105,16 +105,13 @@ internal sealed class OnnxBackend : IInferenceBackend
         return parts.Count == 1 ? parts[0] : Concat(parts, images.Count);
     }
 
-    /// <summary>The batch shorter runs are padded to (0: none); see <see cref="KeepShape"/>.</summary>
-    private int _padTo;
-
-    /// <summary>The batch size that shorter runs are padded to now, 0 when they run as they are.</summary>
-    internal int PaddedBatch => _padTo;
+    /// <summary>The batch size that shorter runs are padded to now, 0 when they run as they are; see <see cref="KeepShape"/>.</summary>
+    internal int PaddedBatch { get; private set; }
 
     public void KeepShape(DecodedImage sample, int batch)
     {
         if (_encoder.Spec.FixedBatch is not null) return;  // padded to its own batch already
-        _padTo = batch;
+        PaddedBatch = batch;
         Run([sample]);
     }
 

@@ -58,7 +58,10 @@ internal static class ModelLoader
         // A GPU searches kernels for each new batch shape (a second or more for a large network): every session does
         // it now for the run's batch, and the run's last, shorter batch is padded rather than searched again.
         if (onGpu)
-            foreach (var backend in backends) backend.KeepShape(BatchProbe.SyntheticImage(variant.Spec), batch);
+        {
+            var sample = BatchProbe.SyntheticImage(variant.Spec);
+            foreach (var backend in backends) backend.KeepShape(sample, batch);
+        }
         return new LoadedModel(variant.Spec, backends, variant.OnnxPath, batch, tags) { Precision = variant.Precision, DecodesOnDevice = gpuDecode };
     }
 

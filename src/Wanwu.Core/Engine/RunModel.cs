@@ -129,10 +129,11 @@ internal sealed class OcrRunModel(OcrEngine engine, string name, string dir, Dev
         var requested = DeviceSpec.Parse(options.Devices.Count > 0 ? options.Devices[0] : "auto");
         var (device, note) = ExecutionProviders.Resolve(requested);
         if (note is not null) log?.WriteLine($"wanwu: {note}");
-        if (DeviceFor(requested, device, Environment.ProcessorCount) is { Kind: DeviceKind.Cpu } cpu && device.Kind != DeviceKind.Cpu)
+        var chosen = DeviceFor(requested, device, Environment.ProcessorCount);
+        if (chosen != device)
         {
             log?.WriteLine($"wanwu: {PpOcrModel.Name} runs on the CPU's {Environment.ProcessorCount} cores, where it is faster than on the GPU (--device {device.Kind.ToString().ToLowerInvariant()} puts it there)");
-            device = cpu;
+            device = chosen;
         }
         // On a CPU one reader per core, on one thread each: measured on 2 cores, 4.1–4.4 images/s against 3.4–3.6 for one
         // reader on two threads (docs/benchmarks.md), as docs/ocr.md found for the engine alone. On a GPU, two readers.
