@@ -94,6 +94,19 @@ case $step in
       WANWU_CPU_JPEG_SHARE=$share $w tag /tmp/links-20000 -o /tmp/sweep -m /tmp/resnest101 --device cuda --overwrite -q --precision fp16
       echo "fp16 20k CPU share $share: $(grep -h -E '"images_per_second"' /tmp/sweep/summary.json | tr -d '\n ')" | tee -a "$out/sweep.txt"
     done ;;
+  watch)
+    # Where a GPU run's time goes without a profiler: the GPU's SM and JPEG-engine use each second (nvidia-smi dmon),
+    # the process's CPU use and its busiest threads, sampled once the run is under way (wanwu tag fp16, 20,000 images).
+    links 20000; rm -rf /tmp/watch
+    nvidia-smi dmon -s u -d 1 > "$out/dmon.txt" 2>&1 & dmon=$!
+    $w tag /tmp/links-20000 -o /tmp/watch -m /tmp/resnest101 --device cuda --overwrite -q --precision fp16 & tagpid=$!
+    for _ in $(seq 240); do [ "$(cat /tmp/watch/results.jsonl 2>/dev/null | wc -l)" -gt 3000 ] && break; sleep 0.5; done
+    pid=$(pgrep -f "wanwu/sc/wanwu tag" | tail -1)
+    t0=$(awk '{print $14+$15}' /proc/$pid/stat); sleep 5; t1=$(awk '{print $14+$15}' /proc/$pid/stat)
+    echo "CPU $(( (t1 - t0) / 5 ))% of one core over 5 s" | tee -a "$out/watch.txt"
+    top -H -b -n 1 -p $pid | head -40 > "$out/top.txt"
+    wait $tagpid; kill $dmon
+    echo "$(grep -h '"images_per_second"' /tmp/watch/summary.json | tr -d ' \n')" | tee -a "$out/watch.txt" ;;
   twogpu)
     # Issue #17 on the two-GPU machine: decode alone (CPU, nvJPEG on GPU 0, nvJPEG on both), then wanwu tag fp16 over 20,000 images
     # on one GPU and on both (one queue feeding a session pair per GPU), and the two runs' records compared image for image.
