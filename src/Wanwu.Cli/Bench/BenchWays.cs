@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Wanwu.Backends;
 using Wanwu.Decode;
 using Wanwu.Decode.Gpu;
@@ -133,7 +134,10 @@ internal static class BenchWays
     /// <summary>The devices the run's sessions really use, as <c>--device</c> resolves here.</summary>
     private static IEnumerable<DeviceSpec> Devices(TagRun run) => run.Model.Devices.Select(d => ExecutionProviders.Resolve(DeviceSpec.Parse(d)).Device);
 
-    /// <summary>Only nvJPEG's decode and resize to the model's input on the GPU, two decoders as a run's two sessions have.</summary>
+    /// <summary>
+    /// Only nvJPEG's decode and resize to the model's input on the GPU, two decoders as a run's two sessions have. A
+    /// reader reads the files ahead, as the pipeline's decode workers do, so the decoders never wait for a read.
+    /// </summary>
     private static (int, double?) DecodeOnGpu(TagRun run, IReadOnlyList<InputItem> items)
     {
         var spec = ModelLoader.Describe(run.Model.Model, run.Model.CacheDir).Spec;
@@ -141,24 +145,28 @@ internal static class BenchWays
         if (!probe.Available) throw new ModelLoadException($"GPU decode {probe.Summary}");
         const int batch = 128;
         var chunks = items.Chunk(batch).ToList();
-        var next = -1;
+        GpuJpeg[] Read(InputItem[] chunk) => chunk.AsParallel().AsOrdered().Select(i => new GpuJpeg(i, File.ReadAllBytes(i.FullPath))).ToArray();
         var failed = 0;
         // Two decoders per GPU of the run (--device cuda:0,cuda:1 measures both), as a run has two sessions per GPU;
         // made, and warmed on one batch, before the clock starts, as a run's sessions have theirs by then.
         var gpus = Devices(run).Where(d => d.Kind != DeviceKind.Cpu).Select(d => d.Id).Distinct().DefaultIfEmpty(0).ToList();
         var decoders = gpus.SelectMany(id => new[] { id, id }).Select(id => new NvJpegBatchDecoder(spec.Preprocess, batch, run.Decode.MaxPixels, id)).ToArray();
-        foreach (var d in decoders) d.Decode(chunks[0].Select(i => new GpuJpeg(i, File.ReadAllBytes(i.FullPath))).ToList());
+        var warm = Read(chunks[0]);
+        foreach (var d in decoders) d.Decode(warm);
+        var read = Channel.CreateBounded<GpuJpeg[]>(2 * decoders.Length);
         var clock = Stopwatch.StartNew();
-        Parallel.For(0, decoders.Length, new ParallelOptions { MaxDegreeOfParallelism = decoders.Length }, k =>
+        var reader = Task.Run(async () =>
         {
-            using var decoder = decoders[k];
-            for (var c = Interlocked.Increment(ref next); c < chunks.Count; c = Interlocked.Increment(ref next))
-            {
-                // Read in parallel, as the pipeline's decoders read.
-                var files = chunks[c].AsParallel().AsOrdered().Select(i => new GpuJpeg(i, File.ReadAllBytes(i.FullPath))).ToList();
-                Interlocked.Add(ref failed, decoder.Decode(files).Count(r => !r.OnGpu));
-            }
+            foreach (var chunk in chunks) await read.Writer.WriteAsync(Read(chunk));
+            read.Writer.Complete();
         });
+        var workers = decoders.Select(decoder => Task.Run(async () =>
+        {
+            using (decoder)
+                await foreach (var files in read.Reader.ReadAllAsync())
+                    Interlocked.Add(ref failed, decoder.Decode(files).Count(r => !r.OnGpu));
+        })).ToArray();
+        Task.WaitAll([reader, .. workers]);
         return (failed, clock.Elapsed.TotalSeconds);
     }
 
