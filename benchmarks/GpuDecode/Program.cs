@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using System.Threading.Channels;
 using Wanwu;
 using Wanwu.Cli.Bench;
 using Wanwu.Decode;
@@ -96,33 +95,20 @@ if (!gpu)
 var decoders = Enumerable.Range(0, decoderCount).Select(_ => new NvJpegBatchDecoder(spec, batch, maxPixels, device, !args.Contains("--no-hardware"))).ToArray();
 Console.WriteLine(decoders[0].HardwareBackend ? "nvJPEG backend: hardware decoder, batched" : $"nvJPEG backend: default (GPU hybrid), image by image; no hardware decoder: {decoders[0].HardwareProblem}");
 report["backend"] = decoders[0].HardwareBackend ? "hardware" : $"default ({decoders[0].HardwareProblem})";
-var batches = Enumerable.Range(0, (files.Length + batch - 1) / batch).Select(b => Enumerable.Range(b * batch, Math.Min(batch, files.Length - b * batch)).ToArray()).ToArray();
-GpuJpeg[] Read(int[] batchFiles) => batchFiles.AsParallel().AsOrdered().Select(i => new GpuJpeg(items[i], File.ReadAllBytes(files[i]))).ToArray();
+var batches = items.Chunk(batch).ToArray();
 
 // Warm-up: each decoder's first batch allocates nvJPEG's and NPP's buffers.
-foreach (var d in decoders) d.Decode(Read(batches[0]));
+foreach (var d in decoders) d.Decode(GpuDecodeAhead.Read(batches[0]));
 
 // 1. Files read from the page cache by a reader stage while the decoders work, as a pipeline would.
 var reasons = new ConcurrentDictionary<string, int>();
 var onGpu = 0;
-var channel = Channel.CreateBounded<GpuJpeg[]>(new BoundedChannelOptions(2 * decoderCount) { SingleWriter = true });
-clock.Restart();
-var reader = Task.Run(async () =>
+var readSeconds = GpuDecodeAhead.Run(decoders, batches, r =>
 {
-    foreach (var b in batches) await channel.Writer.WriteAsync(Read(b));
-    channel.Writer.Complete();
+    if (r.OnGpu) Interlocked.Increment(ref onGpu);
+    else reasons.AddOrUpdate(r.Fallback!.Name, 1, (_, n) => n + 1);
 });
-var workers = decoders.Select(d => Task.Run(async () =>
-{
-    await foreach (var jpegs in channel.Reader.ReadAllAsync())
-        foreach (var r in d.Decode(jpegs))
-        {
-            if (r.OnGpu) Interlocked.Increment(ref onGpu);
-            else reasons.AddOrUpdate(r.Fallback!.Name, 1, (_, n) => n + 1);
-        }
-})).ToArray();
-Task.WaitAll([reader, .. workers]);
-var readRate = onGpu / clock.Elapsed.TotalSeconds;
+var readRate = onGpu / readSeconds;
 Console.WriteLine($"GPU decode+resize, files read from the page cache: {readRate:0} img/s ({onGpu} of {files.Length} on the GPU, {decoderCount} decoder(s))");
 Console.WriteLine($"left to the CPU: {(reasons.IsEmpty ? "none" : string.Join(", ", reasons.OrderByDescending(r => r.Value).Select(r => $"{r.Key} {r.Value}")))}");
 report["gpu_images_per_second"] = Math.Round(readRate, 1);
@@ -130,7 +116,7 @@ report["on_gpu"] = onGpu;
 report["to_cpu"] = reasons.ToDictionary(r => r.Key, r => r.Value);
 
 // 2. The same from memory: the decoder's own rate.
-var loaded = batches.Select(Read).ToArray();
+var loaded = batches.Select(GpuDecodeAhead.Read).ToArray();
 var next = -1;
 onGpu = 0;
 clock.Restart();

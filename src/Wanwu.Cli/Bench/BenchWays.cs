@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Wanwu.Backends;
 using Wanwu.Decode;
 using Wanwu.Decode.Gpu;
@@ -135,8 +134,8 @@ internal static class BenchWays
     private static IEnumerable<DeviceSpec> Devices(TagRun run) => run.Model.Devices.Select(d => ExecutionProviders.Resolve(DeviceSpec.Parse(d)).Device);
 
     /// <summary>
-    /// Only nvJPEG's decode and resize to the model's input on the GPU, two decoders as a run's two sessions have. A
-    /// reader reads the files ahead, as the pipeline's decode workers do, so the decoders never wait for a read.
+    /// Only nvJPEG's decode and resize to the model's input on the GPU, two decoders as a run's two sessions have, the
+    /// files read ahead (<see cref="GpuDecodeAhead"/>).
     /// </summary>
     private static (int, double?) DecodeOnGpu(TagRun run, IReadOnlyList<InputItem> items)
     {
@@ -145,29 +144,22 @@ internal static class BenchWays
         if (!probe.Available) throw new ModelLoadException($"GPU decode {probe.Summary}");
         const int batch = 128;
         var chunks = items.Chunk(batch).ToList();
-        GpuJpeg[] Read(InputItem[] chunk) => chunk.AsParallel().AsOrdered().Select(i => new GpuJpeg(i, File.ReadAllBytes(i.FullPath))).ToArray();
-        var failed = 0;
         // Two decoders per GPU of the run (--device cuda:0,cuda:1 measures both), as a run has two sessions per GPU;
         // made, and warmed on one batch, before the clock starts, as a run's sessions have theirs by then.
         var gpus = Devices(run).Where(d => d.Kind != DeviceKind.Cpu).Select(d => d.Id).Distinct().DefaultIfEmpty(0).ToList();
         var decoders = gpus.SelectMany(id => new[] { id, id }).Select(id => new NvJpegBatchDecoder(spec.Preprocess, batch, run.Decode.MaxPixels, id)).ToArray();
-        var warm = Read(chunks[0]);
-        foreach (var d in decoders) d.Decode(warm);
-        var read = Channel.CreateBounded<GpuJpeg[]>(2 * decoders.Length);
-        var clock = Stopwatch.StartNew();
-        var reader = Task.Run(async () =>
+        try
         {
-            foreach (var chunk in chunks) await read.Writer.WriteAsync(Read(chunk));
-            read.Writer.Complete();
-        });
-        var workers = decoders.Select(decoder => Task.Run(async () =>
+            var warm = GpuDecodeAhead.Read(chunks[0]);
+            foreach (var d in decoders) d.Decode(warm);
+            var failed = 0;
+            var seconds = GpuDecodeAhead.Run(decoders, chunks, r => { if (!r.OnGpu) Interlocked.Increment(ref failed); });
+            return (failed, seconds);
+        }
+        finally
         {
-            using (decoder)
-                await foreach (var files in read.Reader.ReadAllAsync())
-                    Interlocked.Add(ref failed, decoder.Decode(files).Count(r => !r.OnGpu));
-        })).ToArray();
-        Task.WaitAll([reader, .. workers]);
-        return (failed, clock.Elapsed.TotalSeconds);
+            foreach (var d in decoders) d.Dispose();
+        }
     }
 
     /// <summary>Only the network: as many images as the set holds, already decoded, in wanwu's batches.</summary>
